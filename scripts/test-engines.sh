@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# Starts the engines berth's integration tests run against, in one short temp
+# directory, with a busybox test image on each; writes DIR/engines.json.
+#
+#   scripts/test-engines.sh up [NAMES]     prints DIR; NAMES like "dockerd-20.10 dockerd-tls podman-4.3"
+#   scripts/test-engines.sh down DIR
+#
+# Without NAMES, every engine that can run here is started: dockerd 20.10
+# (plain and TLS) when dockerd is installed, podman when installed, dockerd
+# 26.1 and 28.5 when scripts/engine.sh fetched them before (BERTH_FETCH=1
+# fetches them now). Engines that cannot start are left out and listed in
+# DIR/missing; tests then skip them, or fail when BERTH_REQUIRE_ENGINES asks.
+set -uo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+ENGINE="$HERE/engine.sh"
+CACHE=${BERTH_ENGINE_CACHE:-$HERE/../.cache/engines}
+
+up() {
+  local names=${1:-}
+  if [ -z "$names" ]; then
+    names=""
+    if [ "$(id -u)" = 0 ] && command -v dockerd > /dev/null; then names="dockerd-20.10 dockerd-tls"; fi
+    if [ "$(id -u)" = 0 ] && command -v podman > /dev/null; then names="$names podman-4.3"; fi
+    if [ "$(id -u)" = 0 ]; then
+      if [ -x "$CACHE/trixie/bin/dockerd" ] || [ "${BERTH_FETCH:-}" = 1 ]; then names="$names dockerd-26.1"; fi
+      if [ -x "$CACHE/sid/bin/dockerd" ] || [ "${BERTH_FETCH:-}" = 1 ]; then names="$names dockerd-28.5"; fi
+    fi
+  fi
+  local dir; dir=$(mktemp -d /tmp/bte.XXXX)
+  : > "$dir/missing"
+  local n
+  for n in $names; do
+    (
+      case "$n" in
+        dockerd-20.10) host=$("$ENGINE" start dockerd "$dir/$n") ;;
+        dockerd-26.1) host=$("$ENGINE" start dockerd-26 "$dir/$n") ;;
+        dockerd-28.5) host=$("$ENGINE" start dockerd-28 "$dir/$n") ;;
+        dockerd-tls) host=$("$ENGINE" start dockerd-tls "$dir/$n") ;;
+        podman-4.3) host=$("$ENGINE" start podman "$dir/$n") ;;
+        *) echo "unknown engine $n" >&2; exit 1 ;;
+      esac || exit 1
+      sock="$dir/$n/docker.sock"; [ "$n" = podman-4.3 ] && sock="$dir/$n/podman.sock"
+      imageid=$("$ENGINE" image "$sock" busybox:test) || exit 1
+      version=$(curl -s --unix-socket "$sock" http://engine/version | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["Version"]+" "+d["ApiVersion"])')
+      certs=""; [ "$n" = dockerd-tls ] && certs="$dir/$n/certs"
+      python3 - "$n" "$host" "$sock" "$imageid" "$version" "$certs" > "$dir/$n.json" <<'PY'
+import json, sys
+name, host, sock, image, version, certs = sys.argv[1:7]
+v, api = version.split(" ")
+print(json.dumps({"name": name, "host": host, "socket": "unix://" + sock, "imageId": image,
+                  "image": "busybox:test", "version": v, "apiVersion": api,
+                  "kind": "podman" if name.startswith("podman") else "dockerd", "dir": sys.argv[3].rsplit("/", 1)[0],
+                  **({"certs": certs} if certs else {})}))
+PY
+    ) > "$dir/$n.out" 2> "$dir/$n.err" &
+    echo "$!" > "$dir/$n.starter"
+  done
+  for n in $names; do
+    if ! wait "$(cat "$dir/$n.starter")" || [ ! -s "$dir/$n.json" ]; then
+      echo "$n: $(tail -n 3 "$dir/$n.err" | tr '\n' ' ')" >> "$dir/missing"
+      rm -f "$dir/$n.json"
+    fi
+    rm -f "$dir/$n.starter"
+  done
+  python3 - "$dir" > "$dir/engines.json" <<'PY'
+import glob, json, sys
+d = sys.argv[1]
+engines = [json.load(open(f)) for f in sorted(glob.glob(d + "/*.json")) if not f.endswith("engines.json")]
+print(json.dumps({"dir": d, "engines": engines}, indent=2))
+PY
+  echo "$dir"
+}
+
+down() {
+  local dir=${1:?dir}
+  [ -d "$dir" ] || return 0
+  local d
+  for d in "$dir"/*/; do
+    [ -d "$d" ] || continue
+    "$ENGINE" stop "${d%/}" > /dev/null 2>&1 &
+  done
+  wait
+  rm -rf "$dir"
+}
+
+case "${1:-}" in
+  up) up "${2:-}" ;;
+  down) down "${2:-}" ;;
+  *) sed -n '2,14p' "$0" >&2; exit 2 ;;
+esac

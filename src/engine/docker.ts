@@ -1,0 +1,135 @@
+import { EventEmitter } from 'node:events';
+import { arch, platform } from 'node:os';
+import { Endpoint, processEnvironment, resolveEndpoint, type EndpointEnvironment, type EndpointOptions } from './endpoint.js';
+import { Negotiator, type PingInfo } from './negotiate.js';
+import { BERTH_VERSION } from './package-version.js';
+import { Requester, type CallOptions } from './request.js';
+import { SystemApi, type PingResult, type SystemDfOptions } from './resources/system.js';
+import { Transport, type TransportOptions } from './transport.js';
+import type { SystemDataUsage, SystemInfo, SystemVersion } from './types/system.js';
+
+/** Options of a {@link Docker} client. Everything is optional: the environment fills the rest. */
+export interface DockerOptions extends EndpointOptions, TransportOptions {
+  /**
+   * Pin the API version instead of negotiating it. Wins over
+   * `DOCKER_API_VERSION`.
+   */
+  apiVersion?: string;
+  /** Environment variables to resolve the endpoint from (default `process.env`). Pass `{}` to ignore the environment. */
+  env?: Readonly<Record<string, string | undefined>>;
+  /** Default milliseconds to wait for an answer to a unary call (default 300 s). */
+  timeout?: number;
+  /** Extra headers sent with every request. */
+  headers?: Readonly<Record<string, string>>;
+  /** User-Agent header (default `berth/<version> (node …)`). */
+  userAgent?: string;
+  /** For tests: the environment reader used for endpoint resolution. */
+  environment?: EndpointEnvironment;
+}
+
+/** Events a {@link Docker} client emits. */
+export interface DockerEvents {
+  /** Something the user should know: plain TCP to a remote host, an ignored variable. */
+  warning: [message: string];
+}
+
+/**
+ * A client of one Docker-compatible engine. Create it, call it, `close()`
+ * it. Every call takes an options object with `signal`.
+ *
+ * ```ts
+ * const docker = Docker.fromEnv();
+ * await docker.ping();
+ * console.log(docker.apiVersion, docker.endpoint.describe());
+ * await docker.close();
+ * ```
+ */
+export class Docker extends EventEmitter<DockerEvents> {
+  /** Where this client talks to, and why (`endpoint.describe()`). */
+  readonly endpoint: Endpoint;
+  /** `GET /_ping`, `/version`, `/info`, `/system/df`. */
+  readonly system: SystemApi;
+  /** @internal */
+  readonly requester: Requester;
+  /** @internal */
+  readonly negotiator: Negotiator;
+  /** @internal */
+  readonly transport: Transport;
+
+  constructor(options: DockerOptions = {}) {
+    super();
+    const environment = options.environment ?? processEnvironment(options.env ?? process.env);
+    this.endpoint = resolveEndpoint(options, environment);
+    const envVersion = environment.env.DOCKER_API_VERSION;
+    const pin = options.apiVersion !== undefined
+      ? { version: options.apiVersion, by: 'the apiVersion option' }
+      : envVersion !== undefined && envVersion !== '' ? { version: envVersion, by: 'DOCKER_API_VERSION' } : undefined;
+    this.negotiator = new Negotiator(pin);
+    this.transport = new Transport(this.endpoint, options);
+    this.requester = new Requester(this.transport, this.negotiator, {
+      timeout: options.timeout,
+      userAgent: options.userAgent ?? `berth/${BERTH_VERSION} (node ${process.version}; ${platform()}/${arch()})`,
+      headers: options.headers,
+    });
+    this.negotiator.attach(this.requester);
+    this.system = new SystemApi(this.requester, this.negotiator);
+    if (this.endpoint.protocol === 'tcp' && !this.endpoint.tls && !this.endpoint.isLoopback) {
+      // emitted after construction so listeners attached right away see it
+      queueMicrotask(() => this.warn(`talking plain HTTP (no TLS) to ${this.endpoint.url}: anyone on the network path can read and control this engine`));
+    }
+  }
+
+  /** A client configured from the environment: DOCKER_HOST, DOCKER_TLS_VERIFY, DOCKER_CERT_PATH, DOCKER_API_VERSION, DOCKER_CONTEXT, config.json. */
+  static fromEnv(options: Omit<DockerOptions, 'host' | 'socketPath'> = {}): Docker {
+    return new Docker(options);
+  }
+
+  /** The API version in use: pinned, or negotiated by the first call; undefined before that. */
+  get apiVersion(): string | undefined {
+    return this.negotiator.current;
+  }
+
+  /** What the last `/_ping` said (osType, experimental, builderVersion, swarm); undefined before the first ping. */
+  get pingInfo(): PingInfo | undefined {
+    return this.negotiator.ping;
+  }
+
+  /** Negotiates the API version now (it otherwise happens on the first call). `HEAD /_ping`. */
+  negotiate(options: CallOptions = {}): Promise<string> {
+    return this.negotiator.negotiate(options.signal);
+  }
+
+  /** `HEAD /_ping` (GET fallback): is the engine there, and which API version is used. */
+  ping(options: CallOptions = {}): Promise<PingResult> {
+    return this.system.ping(options);
+  }
+
+  /** `GET /version` */
+  version(options: CallOptions = {}): Promise<SystemVersion> {
+    return this.system.version(options);
+  }
+
+  /** `GET /info` */
+  info(options: CallOptions = {}): Promise<SystemInfo> {
+    return this.system.info(options);
+  }
+
+  /** `GET /system/df` */
+  df(options: SystemDfOptions = {}): Promise<SystemDataUsage> {
+    return this.system.df(options);
+  }
+
+  /** Closes connections: idle keep-alive sockets, long streams and hijacked sockets. */
+  async close(): Promise<void> {
+    await this.transport.close();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  private warn(message: string): void {
+    if (this.listenerCount('warning') > 0) this.emit('warning', message);
+    else process.emitWarning(message, { code: 'BERTH_PLAIN_TCP' });
+  }
+}

@@ -1,0 +1,349 @@
+import type { Readable } from 'node:stream';
+import type { Dispatcher } from 'undici';
+import {
+  DockerAbortError, DockerArgumentError, DockerConnectionError, DockerError, DockerProtocolError,
+  DockerVersionError, abortError, apiErrorFor, type RequestInfo,
+} from './errors.js';
+import { isObject, parseJson } from './json.js';
+import type { Transport } from './transport.js';
+
+/**
+ * Versioned paths, query encoding, JSON bodies, signals and timeouts, and
+ * the mapping of every failure to a typed error. Every response body is
+ * consumed or destroyed on every path: `send()` hands a body to the caller
+ * only for a successful status; `json()`, `text()` and `empty()` read it.
+ */
+
+export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'DELETE';
+
+/** A query value: arrays repeat the key, objects are JSON-encoded (filters), undefined/null are dropped. */
+export type QueryValue =
+  | string | number | boolean | null | undefined
+  | readonly (string | number)[]
+  | { readonly [key: string]: unknown };
+
+export type Query = Readonly<Record<string, QueryValue>>;
+
+/** Options every public call accepts. */
+export interface CallOptions {
+  /** Aborts the call: the request, its response body, or a hijacked socket. */
+  signal?: AbortSignal | undefined;
+  /** Milliseconds to wait for the engine's answer (headers), overriding the client's default. `0` waits forever. */
+  timeout?: number | undefined;
+}
+
+export interface RequestSpec extends CallOptions {
+  method: HttpMethod;
+  /** Endpoint path without the version prefix, e.g. `/containers/create`. */
+  path: string;
+  query?: Query | undefined;
+  /** A JSON body (sent as `application/json`). */
+  json?: unknown;
+  /** A raw body: bytes or a stream. */
+  body?: Buffer | string | Readable | AsyncIterable<Uint8Array> | undefined;
+  contentType?: string | undefined;
+  headers?: Readonly<Record<string, string>> | undefined;
+  /** Unversioned (`/_ping`); default false. */
+  unversioned?: boolean | undefined;
+  /** A long-lived response (logs follow, events, wait, build, pull): own connection, no body timeout. */
+  stream?: boolean | undefined;
+  /** Non-2xx statuses that are results, not errors (304 on start/stop). */
+  okStatuses?: readonly number[] | undefined;
+}
+
+/** A successful response whose body the caller must read or destroy. */
+export interface EngineResponse {
+  readonly statusCode: number;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  readonly body: Readable;
+  readonly request: RequestInfo;
+  /** A response header (lower-case name), first value. */
+  header(name: string): string | undefined;
+  /** Maps an error raised while reading the body to a typed error. */
+  mapError(err: unknown): DockerError;
+}
+
+/** Where the API version of each request comes from. */
+export interface VersionSource {
+  /** The version to put in paths; may negotiate. */
+  resolve(signal: AbortSignal | undefined): Promise<string>;
+  /** True when the version was pinned (option or DOCKER_API_VERSION) rather than negotiated. */
+  readonly pinned: boolean;
+  /** Where a pinned version came from, for messages. */
+  readonly pinnedBy: string | undefined;
+  /** The engine said the version is too new and its maximum is `max`; adopt it (unpinned only). */
+  downgrade(max: string): void;
+}
+
+export interface RequesterDefaults {
+  /** Default headers timeout in ms (undici's 300 s when undefined). */
+  timeout?: number | undefined;
+  userAgent: string;
+  headers?: Readonly<Record<string, string>> | undefined;
+}
+
+/** The most of an error body berth reads (the Go client reads 1 MiB too). */
+const ERROR_BODY_LIMIT = 1 << 20;
+/** The most of a JSON result berth buffers (a `GET /containers/json` of thousands fits easily). */
+export const JSON_BODY_LIMIT = 256 << 20;
+
+const TOO_NEW = /client version (\d+\.\d+) is too new\. Maximum supported API version is (\d+\.\d+)/i;
+const TOO_OLD = /client version (\d+\.\d+) is too old\. Minimum supported API version is (\d+\.\d+)/i;
+const PLAIN_TO_TLS = /Client sent an HTTP request to an HTTPS server/i;
+
+/** Encodes a query; arrays repeat keys, objects become JSON, booleans `1`/`0`. */
+export function encodeQuery(query: Query | undefined): string {
+  if (!query) return '';
+  const parts: string[] = [];
+  for (const [key, value] of Object.entries(query)) {
+    if (value === undefined || value === null) continue;
+    const k = encodeURIComponent(key);
+    if (Array.isArray(value)) {
+      for (const v of value as readonly (string | number)[]) parts.push(`${k}=${encodeURIComponent(String(v))}`);
+    } else if (typeof value === 'object') {
+      parts.push(`${k}=${encodeURIComponent(JSON.stringify(value))}`);
+    } else if (typeof value === 'boolean') {
+      parts.push(`${k}=${value ? '1' : '0'}`);
+    } else {
+      parts.push(`${k}=${encodeURIComponent(String(value))}`);
+    }
+  }
+  return parts.length ? `?${parts.join('&')}` : '';
+}
+
+/**
+ * One path segment from an id or name, validated before any I/O. `/`, `:`
+ * and `@` stay literal (image references), as the docker CLI sends them.
+ */
+export function pathSegment(value: string, what: string): string {
+  if (typeof value !== 'string' || value.trim() === '') throw new DockerArgumentError(`${what} must be a non-empty string`);
+  if (value.includes('..') && value.split('/').includes('..')) throw new DockerArgumentError(`${what} "${value}" must not contain ".." segments`);
+  if (/[\u0000-\u001f\u007f]/.test(value)) throw new DockerArgumentError(`${what} must not contain control characters`);
+  return encodeURIComponent(value).replace(/%2F/gi, '/').replace(/%3A/gi, ':').replace(/%40/g, '@');
+}
+
+/** Reads a whole body into a Buffer, failing past `limit` bytes (the body is destroyed then). */
+export async function readBody(body: Readable, limit: number, what: string): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) {
+      destroyQuietly(body);
+      throw new DockerProtocolError(`${what}: response body exceeds ${limit} bytes`);
+    }
+    chunks.push(chunk);
+  }
+  return chunks.length === 1 ? chunks[0] as Buffer : Buffer.concat(chunks, size);
+}
+
+/** Reads up to `limit` bytes and discards the rest (for error bodies). */
+async function readBounded(body: Readable, limit: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of body as AsyncIterable<Buffer>) {
+      if (size < limit) chunks.push(chunk.subarray(0, limit - size));
+      size += chunk.length;
+      if (size >= limit) break;
+    }
+  } catch {
+    // a broken error body still leaves us the status
+  } finally {
+    destroyQuietly(body);
+  }
+  return Buffer.concat(chunks);
+}
+
+/**
+ * Destroys a response body that nobody will read. undici's body emits an
+ * abort error when destroyed early; with no listener that error would be
+ * thrown as an uncaught exception.
+ */
+export function destroyQuietly(body: Readable): void {
+  if (body.destroyed) return;
+  body.on('error', () => undefined);
+  body.destroy();
+}
+
+/** The engine's message from an error body: `{"message"}`, podman's shape, or trimmed text. */
+export function engineMessage(body: Buffer, statusCode: number, request: RequestInfo): string {
+  const text = body.toString('utf8').trim();
+  if (text === '') {
+    return `engine answered ${statusCode} with no message; does it support API version ${request.apiVersion ?? '(unversioned)'}?`;
+  }
+  if (text.startsWith('{')) {
+    try {
+      const parsed: unknown = JSON.parse(text);
+      if (isObject(parsed) && typeof parsed.message === 'string' && parsed.message !== '') return parsed.message;
+      if (isObject(parsed)) return `engine answered ${statusCode} without an error message`;
+    } catch {
+      // not JSON after all: use the text
+    }
+  }
+  return text.length > 2000 ? `${text.slice(0, 2000)}…` : text;
+}
+
+export class Requester {
+  readonly transport: Transport;
+  private readonly version: VersionSource;
+  private readonly defaults: RequesterDefaults;
+
+  constructor(transport: Transport, version: VersionSource, defaults: RequesterDefaults) {
+    this.transport = transport;
+    this.version = version;
+    this.defaults = defaults;
+  }
+
+  /**
+   * Sends a request and checks its status. Resolves with the response (body
+   * unread) for 2xx and `okStatuses`; rejects with a typed error otherwise,
+   * having read and destroyed the error body.
+   */
+  async send(spec: RequestSpec): Promise<EngineResponse> {
+    const replayable = !(spec.body !== undefined && typeof spec.body !== 'string' && !Buffer.isBuffer(spec.body));
+    try {
+      return await this.sendOnce(spec);
+    } catch (err) {
+      // Safety net for an unpinned client that guessed too high: adopt the engine's maximum and retry once.
+      if (err instanceof TooNewSignal && replayable) {
+        this.version.downgrade(err.max);
+        return this.sendOnce(spec, true);
+      }
+      if (err instanceof TooNewSignal) throw err.error;
+      throw err;
+    }
+  }
+
+  private async sendOnce(spec: RequestSpec, retried = false): Promise<EngineResponse> {
+    const signal = spec.signal;
+    if (signal?.aborted) throw abortError(signal);
+    const apiVersion = spec.unversioned ? undefined : await this.version.resolve(signal);
+    const base = this.transport.endpoint.basePath;
+    const path = `${base}${apiVersion !== undefined ? `/v${apiVersion}` : ''}${spec.path}`;
+    const info: RequestInfo = { method: spec.method, path, apiVersion };
+    const headers: Record<string, string> = { 'user-agent': this.defaults.userAgent, ...this.defaults.headers, ...spec.headers };
+    let body: NonNullable<Dispatcher.DispatchOptions['body']> | null = null;
+    if (spec.json !== undefined) {
+      body = JSON.stringify(spec.json);
+      headers['content-type'] = 'application/json';
+    } else if (spec.body !== undefined) {
+      // undici also streams async iterables; its types list only Readable
+      body = spec.body as NonNullable<Dispatcher.DispatchOptions['body']>;
+      if (spec.contentType !== undefined) headers['content-type'] = spec.contentType;
+    }
+    const timeout = spec.timeout ?? this.defaults.timeout;
+    let res: Dispatcher.ResponseData;
+    try {
+      res = await this.transport.dispatcher(spec.stream === true).request({
+        method: spec.method,
+        path: path + encodeQuery(spec.query),
+        headers,
+        body,
+        signal: signal ?? null,
+        ...(timeout !== undefined ? { headersTimeout: timeout } : {}),
+        ...(spec.stream ? { bodyTimeout: 0 } : timeout !== undefined ? { bodyTimeout: timeout } : {}),
+      });
+    } catch (err) {
+      if (signal?.aborted) throw abortError(signal);
+      if (err instanceof DockerError) throw err;
+      throw this.transport.connectionError(err, info);
+    }
+    const status = res.statusCode;
+    const ok = (status >= 200 && status < 300) || spec.okStatuses?.includes(status) === true;
+    const flat = res.headers;
+    if (ok) {
+      const mapError = (err: unknown): DockerError => {
+        if (err instanceof DockerError) return err;
+        if (signal?.aborted) return abortError(signal);
+        return this.transport.connectionError(err, info);
+      };
+      return {
+        statusCode: status, headers: flat, body: res.body, request: info, mapError,
+        header: (name) => firstHeader(flat, name),
+      };
+    }
+    const errorBody = spec.method === 'HEAD' ? Buffer.alloc(0) : await readBounded(res.body, ERROR_BODY_LIMIT);
+    if (spec.method === 'HEAD') destroyQuietly(res.body);
+    const message = engineMessage(errorBody, status, info);
+    throw this.errorFor(status, message, info, retried);
+  }
+
+  private errorFor(status: number, message: string, info: RequestInfo, retried: boolean): Error {
+    if (status === 400 && PLAIN_TO_TLS.test(message)) {
+      return new DockerConnectionError(`the engine at ${this.transport.endpoint.url} answered: ${message}`, {
+        endpoint: this.transport.endpoint.url, request: info,
+        hint: 'is this a TLS port? set DOCKER_TLS_VERIFY=1 and DOCKER_CERT_PATH, or pass tls options',
+      });
+    }
+    const tooNew = status === 400 ? TOO_NEW.exec(message) : null;
+    if (tooNew) {
+      const max = tooNew[2] as string;
+      const error = this.version.pinned
+        ? new DockerVersionError(`API version ${info.apiVersion ?? '?'} (pinned by ${this.version.pinnedBy ?? 'an option'}) is newer than this engine supports (maximum ${max}); pin ${max} or leave the version unpinned to negotiate`)
+        : new DockerVersionError(`the engine's maximum API version is ${max}, below ${info.apiVersion ?? '?'}`);
+      return this.version.pinned || retried ? error : new TooNewSignal(max, error);
+    }
+    const tooOld = status === 400 ? TOO_OLD.exec(message) : null;
+    if (tooOld) {
+      return new DockerVersionError(`API version ${tooOld[1] ?? '?'} is older than this engine accepts (minimum ${tooOld[2] ?? '?'})${this.version.pinned ? `; it was pinned by ${this.version.pinnedBy ?? 'an option'}` : ''}`);
+    }
+    return apiErrorFor(status, message, info);
+  }
+
+  /** Sends and parses a JSON body (bounded); the result is `unknown` for the caller to narrow. */
+  async json(spec: RequestSpec, what = `${spec.method} ${spec.path}`): Promise<unknown> {
+    const res = await this.send(spec);
+    const buf = await this.collect(res, JSON_BODY_LIMIT, what);
+    if (buf.length === 0) return undefined;
+    return parseJson(buf.toString('utf8'), what);
+  }
+
+  /** Sends and returns the body as text (bounded). */
+  async text(spec: RequestSpec, limit = JSON_BODY_LIMIT): Promise<{ text: string; response: EngineResponse }> {
+    const res = await this.send(spec);
+    const buf = await this.collect(res, limit, `${spec.method} ${spec.path}`);
+    return { text: buf.toString('utf8'), response: res };
+  }
+
+  /** Sends, discards the body, and returns the status (204, 304, …). */
+  async empty(spec: RequestSpec): Promise<EngineResponse> {
+    const res = await this.send(spec);
+    await this.collect(res, ERROR_BODY_LIMIT, `${spec.method} ${spec.path}`).catch((err: unknown) => {
+      if (err instanceof DockerProtocolError) return Buffer.alloc(0); // an unexpected big body is not our result
+      throw err;
+    });
+    return res;
+  }
+
+  /** Reads a response body, mapping transport errors. */
+  async collect(res: EngineResponse, limit: number, what: string): Promise<Buffer> {
+    try {
+      return await readBody(res.body, limit, what);
+    } catch (err) {
+      destroyQuietly(res.body);
+      throw res.mapError(err);
+    }
+  }
+}
+
+/** Internal: a "too new" 400 that the unpinned path may retry. */
+class TooNewSignal extends Error {
+  readonly max: string;
+  readonly error: DockerVersionError;
+  constructor(max: string, error: DockerVersionError) {
+    super(error.message);
+    this.max = max;
+    this.error = error;
+  }
+}
+
+function firstHeader(h: Readonly<Record<string, string | string[] | undefined>>, name: string): string | undefined {
+  const v = h[name.toLowerCase()];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/** True for any abort-like error (ours or a raw AbortError). */
+export function isAbort(err: unknown): boolean {
+  return err instanceof DockerAbortError || (err instanceof Error && err.name === 'AbortError');
+}

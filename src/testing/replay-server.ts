@@ -1,0 +1,416 @@
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo, Socket } from 'node:net';
+import { unlink } from 'node:fs/promises';
+import type { Duplex } from 'node:stream';
+import {
+  matchesQuery, matchesValue, queryRecord,
+  type Exchange, type Fixture, type FixtureResponse, type FixtureUpgrade,
+} from './fixture.js';
+
+/**
+ * A fake engine: a real `node:http` server on a real unix socket (or TCP,
+ * optionally TLS) that answers requests from recorded exchanges. Any client
+ * can use it — berth, the docker CLI, curl.
+ *
+ * Each request is matched (method, path, query, and the JSON body where
+ * recorded) against the earliest unconsumed exchange it fits, so concurrent
+ * requests replay in any order. A request that fits nothing gets a 599 whose
+ * message names the nearest exchange; `close()` reports misses and unconsumed
+ * exchanges.
+ */
+
+export type ReplayListen =
+  | { socketPath: string }
+  | { host?: string; port?: number; tls?: { key: string | Buffer; cert: string | Buffer; ca?: string | Buffer; requestCert?: boolean } };
+
+export interface ReplayOptions {
+  /** Where to listen (default: a unix socket must be given). */
+  listen: ReplayListen;
+  /** Serve exchanges strictly in recorded order (default false: earliest match). */
+  strictOrder?: boolean;
+  /** The most request-body bytes kept for matching (default 1 MiB); the rest is counted. */
+  maxBodyBytes?: number;
+}
+
+/** A request the server saw, for assertions. */
+export interface SeenRequest {
+  method: string;
+  path: string;
+  query: Record<string, string | string[]>;
+  headers: Record<string, string | string[] | undefined>;
+  body: unknown;
+  bodyBytes: number;
+  /** Index of the exchange that answered, or -1 for a miss. */
+  exchange: number;
+}
+
+/** What a replay left behind. */
+export interface ReplayReport {
+  /** Recorded exchanges nobody asked for (excluding `repeat` ones). */
+  unconsumed: Array<{ index: number; method: string; path: string }>;
+  /** Requests that matched nothing, with the explanation sent to the client. */
+  misses: Array<{ method: string; path: string; message: string }>;
+}
+
+interface Entry {
+  exchange: Exchange;
+  index: number;
+  used: number;
+}
+
+export class ReplayServer {
+  readonly exchanges: readonly Exchange[];
+  /** Every request seen, in arrival order. */
+  readonly requests: SeenRequest[] = [];
+  private readonly entries: Entry[];
+  private readonly options: ReplayOptions;
+  private readonly server: Server;
+  private readonly sockets = new Set<Duplex>();
+  private readonly misses: ReplayReport['misses'] = [];
+  private listening = false;
+
+  private constructor(fixtures: readonly Fixture[], options: ReplayOptions) {
+    this.exchanges = fixtures.flatMap((f) => f.exchanges);
+    this.entries = this.exchanges.map((exchange, index) => ({ exchange, index, used: 0 }));
+    this.options = options;
+    const listen = options.listen;
+    const handler = (req: IncomingMessage, res: ServerResponse): void => { void this.onRequest(req, res); };
+    this.server = 'tls' in listen && listen.tls
+      ? createHttpsServer({ key: listen.tls.key, cert: listen.tls.cert, ...(listen.tls.ca ? { ca: listen.tls.ca } : {}), requestCert: listen.tls.requestCert ?? false }, handler)
+      : createHttpServer(handler);
+    this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => { void this.onUpgrade(req, socket, head); });
+    this.server.on('connection', (s: Socket) => this.track(s));
+    this.server.on('secureConnection', (s: Socket) => this.track(s));
+  }
+
+  /** Starts a replay server for one or more fixtures (their exchanges are concatenated). */
+  static async start(fixtures: Fixture | readonly Fixture[], options: ReplayOptions): Promise<ReplayServer> {
+    const s = new ReplayServer(Array.isArray(fixtures) ? fixtures : [fixtures as Fixture], options);
+    await s.listen();
+    return s;
+  }
+
+  private track(s: Duplex): void {
+    this.sockets.add(s);
+    s.once('close', () => this.sockets.delete(s));
+  }
+
+  private async listen(): Promise<void> {
+    const l = this.options.listen;
+    if ('socketPath' in l) await unlink(l.socketPath).catch(() => undefined);
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      const done = (): void => { this.server.off('error', reject); resolve(); };
+      if ('socketPath' in l) this.server.listen(l.socketPath, done);
+      else this.server.listen(l.port ?? 0, l.host ?? '127.0.0.1', done);
+    });
+    this.listening = true;
+  }
+
+  /** `unix:///path` or `tcp://host:port`: what to put in DOCKER_HOST. */
+  get url(): string {
+    const l = this.options.listen;
+    if ('socketPath' in l) return `unix://${l.socketPath}`;
+    const a = this.server.address() as AddressInfo;
+    const host = a.family === 'IPv6' ? `[${a.address}]` : a.address;
+    return `tcp://${host}:${a.port}`;
+  }
+
+  /** The TCP port (TCP listeners only). */
+  get port(): number | undefined {
+    const a = this.server.address();
+    return typeof a === 'object' && a !== null ? a.port : undefined;
+  }
+
+  /** Misses and unconsumed exchanges so far. */
+  report(): ReplayReport {
+    return {
+      unconsumed: this.entries
+        .filter((e) => e.used === 0 && !e.exchange.repeat)
+        .map((e) => ({ index: e.index, method: e.exchange.request.method, path: e.exchange.request.path })),
+      misses: [...this.misses],
+    };
+  }
+
+  /** Throws when a request missed or an exchange was never asked for. */
+  assertDone(): void {
+    const r = this.report();
+    const lines = [
+      ...r.misses.map((m) => `miss: ${m.message}`),
+      ...r.unconsumed.map((u) => `unconsumed #${u.index}: ${u.method} ${u.path}`),
+    ];
+    if (lines.length) throw new Error(`replay incomplete:\n${lines.join('\n')}`);
+  }
+
+  /** Stops listening, destroys open connections, removes the socket file; returns the report. */
+  async close(): Promise<ReplayReport> {
+    if (this.listening) {
+      this.listening = false;
+      const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+      for (const s of this.sockets) s.destroy();
+      this.server.closeAllConnections();
+      await closed;
+      const l = this.options.listen;
+      if ('socketPath' in l) await unlink(l.socketPath).catch(() => undefined);
+    }
+    return this.report();
+  }
+
+  private async readRequestBody(req: IncomingMessage, prefix?: Buffer, socket?: Duplex): Promise<{ body: unknown; bytes: number; rest: Buffer }> {
+    const limit = this.options.maxBodyBytes ?? 1 << 20;
+    const chunks: Buffer[] = [];
+    let kept = 0;
+    let bytes = 0;
+    const take = (chunk: Buffer): void => {
+      bytes += chunk.length;
+      if (kept < limit) {
+        const part = chunk.subarray(0, limit - kept);
+        chunks.push(part);
+        kept += part.length;
+      }
+    };
+    let rest: Buffer = Buffer.alloc(0);
+    if (socket) {
+      // an upgrade request: the body (Content-Length) comes first on the socket, stdin after it
+      const length = Number(req.headers['content-length'] ?? 0);
+      let buffered = prefix ?? Buffer.alloc(0);
+      while (buffered.length < length) {
+        const more = await new Promise<Buffer | null>((resolve) => {
+          const onData = (d: Buffer): void => { cleanup(); resolve(d); };
+          const onEnd = (): void => { cleanup(); resolve(null); };
+          const cleanup = (): void => { socket.off('data', onData); socket.off('end', onEnd); socket.off('close', onEnd); socket.pause(); };
+          socket.on('data', onData); socket.once('end', onEnd); socket.once('close', onEnd);
+          socket.resume();
+        });
+        if (more === null) break;
+        buffered = Buffer.concat([buffered, more]);
+      }
+      take(buffered.subarray(0, length));
+      rest = buffered.subarray(length);
+    } else {
+      for await (const chunk of req as AsyncIterable<Buffer>) take(chunk);
+    }
+    const raw = Buffer.concat(chunks);
+    const type = String(req.headers['content-type'] ?? '');
+    let body: unknown;
+    if (raw.length > 0 && type.includes('json')) {
+      try { body = JSON.parse(raw.toString('utf8')) as unknown; } catch { body = raw.toString('utf8'); }
+    } else if (raw.length > 0 && raw.length <= 4096 && !raw.includes(0)) {
+      body = raw.toString('utf8');
+    }
+    return { body, bytes, rest };
+  }
+
+  private find(method: string, path: string, query: Record<string, string | string[]>, body: unknown): Entry | undefined {
+    const fits = (e: Entry): boolean => {
+      const r = e.exchange.request;
+      if (r.method !== method || r.path !== path || !matchesQuery(r.query, query)) return false;
+      const matchBody = r.matchBody ?? r.body !== undefined;
+      return !matchBody || matchesValue(r.body, body);
+    };
+    if (this.options.strictOrder) {
+      const next = this.entries.find((e) => e.used === 0 && !e.exchange.repeat);
+      if (next && fits(next)) return next;
+      return this.entries.find((e) => e.exchange.repeat === true && fits(e));
+    }
+    return this.entries.find((e) => e.used === 0 && fits(e)) ?? this.entries.find((e) => e.exchange.repeat === true && fits(e));
+  }
+
+  private explainMiss(method: string, path: string, query: Record<string, string | string[]>): string {
+    const q = new URLSearchParams();
+    for (const [k, v] of Object.entries(query)) for (const x of Array.isArray(v) ? v : [v]) q.append(k, x);
+    const asked = `${method} ${path}${q.size ? `?${q.toString()}` : ''}`;
+    let best: Entry | undefined;
+    let bestScore = -1;
+    for (const e of this.entries) {
+      const r = e.exchange.request;
+      let score = 0;
+      if (r.method === method) score += 4;
+      const a = r.path.split('/');
+      const b = path.split('/');
+      for (let i = 0; i < Math.min(a.length, b.length) && a[i] === b[i]; i++) score += 2;
+      if (r.path === path) score += 8;
+      if (e.used === 0) score += 1;
+      if (score > bestScore) { bestScore = score; best = e; }
+    }
+    if (!best) return `no exchange matches ${asked} (the fixture is empty)`;
+    const r = best.exchange.request;
+    const why: string[] = [];
+    if (r.method !== method) why.push(`method ${r.method}`);
+    if (r.path !== path) why.push(`path ${r.path}`);
+    else if (!matchesQuery(r.query, query)) why.push(`query ${JSON.stringify(r.query ?? {})}`);
+    else if (best.used > 0 && !best.exchange.repeat) why.push('already consumed');
+    else why.push(`body ${JSON.stringify(r.body)}`);
+    return `no exchange matches ${asked}; nearest is #${best.index} ${r.method} ${r.path} (differs in ${why.join(', ')})`;
+  }
+
+  private async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://replay');
+    const query = queryRecord(url.searchParams);
+    const method = req.method ?? 'GET';
+    let body: { body: unknown; bytes: number };
+    try {
+      body = await this.readRequestBody(req);
+    } catch {
+      res.destroy();
+      return;
+    }
+    const entry = this.find(method, url.pathname, query, body.body);
+    this.requests.push({ method, path: url.pathname, query, headers: req.headers, body: body.body, bodyBytes: body.bytes, exchange: entry?.index ?? -1 });
+    if (!entry) {
+      const message = this.explainMiss(method, url.pathname, query);
+      this.misses.push({ method, path: url.pathname, message });
+      res.writeHead(599, 'Replay Miss', { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ message: `berth replay: ${message}` }));
+      return;
+    }
+    entry.used++;
+    const ex = entry.exchange;
+    if (ex.fault) {
+      this.injectFault(ex, res);
+      return;
+    }
+    if (!ex.response) {
+      res.writeHead(599, 'Replay Miss', { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ message: `berth replay: exchange #${entry.index} is an upgrade; the request did not ask to upgrade` }));
+      return;
+    }
+    this.writeResponse(ex.response, res, method);
+  }
+
+  private writeResponse(r: FixtureResponse, res: ServerResponse, method: string): void {
+    const headers = replayHeaders(r.headers);
+    if (r.chunks) {
+      res.writeHead(r.statusCode, r.statusMessage, headers);
+      res.flushHeaders();
+      for (const c of r.chunks) res.write(Buffer.from(c, 'base64'));
+      if (!r.open) res.end();
+      return;
+    }
+    let payload: Buffer;
+    if (r.bodyText !== undefined) payload = Buffer.from(r.bodyText, 'utf8');
+    else if (r.body !== undefined) payload = Buffer.from(`${JSON.stringify(r.body)}\n`, 'utf8');
+    else payload = Buffer.alloc(0);
+    if (method !== 'HEAD') headers['content-length'] = String(payload.length);
+    else if (r.headers['content-length'] !== undefined) headers['content-length'] = String(r.headers['content-length']);
+    res.writeHead(r.statusCode, r.statusMessage, headers);
+    res.end(method === 'HEAD' ? undefined : payload);
+  }
+
+  private injectFault(ex: Exchange, res: ServerResponse): void {
+    const fault = ex.fault;
+    const socket = res.socket;
+    if (!fault || !socket) return;
+    const chunks = (ex.response?.chunks ?? []).map((c) => Buffer.from(c, 'base64'));
+    const headers = replayHeaders(ex.response?.headers ?? {});
+    const head = (): void => {
+      res.writeHead(ex.response?.statusCode ?? 200, headers);
+      res.flushHeaders();
+    };
+    switch (fault.kind) {
+      case 'close-mid-headers':
+        socket.write('HTTP/1.1 200 OK\r\nContent-Type: appl');
+        socket.destroySoon();
+        return;
+      case 'reset':
+        socket.resetAndDestroy();
+        return;
+      case 'stall':
+        return; // never answer; the client's timeout must fire
+      case 'close-mid-body':
+      case 'stall-mid-body':
+        head();
+        for (const c of chunks.slice(0, fault.afterChunks ?? 1)) res.write(c);
+        if (fault.kind === 'close-mid-body') setImmediate(() => socket.destroy());
+        return;
+      case 'truncate': {
+        head();
+        const all = Buffer.concat(chunks);
+        res.end(all.subarray(0, fault.bytes ?? Math.max(0, all.length - 3)));
+        return;
+      }
+      case 'error-mid-stream':
+        head();
+        for (const c of chunks.slice(0, fault.afterChunks ?? 1)) res.write(c);
+        res.end(`${JSON.stringify({ errorDetail: { message: fault.message ?? 'injected failure' }, error: fault.message ?? 'injected failure' })}\r\n`);
+        return;
+      case 'refuse-upgrade':
+        socket.end(rawHttpError(fault.statusCode ?? 409, fault.message ?? 'injected refusal'));
+        return;
+    }
+  }
+
+  private async onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    this.track(socket);
+    socket.on('error', () => undefined);
+    const url = new URL(req.url ?? '/', 'http://replay');
+    const query = queryRecord(url.searchParams);
+    const method = req.method ?? 'POST';
+    const { body, bytes, rest } = await this.readRequestBody(req, head, socket);
+    const entry = this.find(method, url.pathname, query, body);
+    this.requests.push({ method, path: url.pathname, query, headers: req.headers, body, bodyBytes: bytes, exchange: entry?.index ?? -1 });
+    if (!entry) {
+      const message = this.explainMiss(method, url.pathname, query);
+      this.misses.push({ method, path: url.pathname, message });
+      socket.end(rawHttpError(599, `berth replay: ${message}`));
+      return;
+    }
+    entry.used++;
+    const ex = entry.exchange;
+    if (ex.fault) {
+      if (ex.fault.kind === 'refuse-upgrade') socket.end(rawHttpError(ex.fault.statusCode ?? 409, ex.fault.message ?? 'injected refusal'));
+      else socket.destroy();
+      return;
+    }
+    if (ex.response) {
+      // an error written on the hijacked socket, as dockerd does for attach
+      const r = ex.response;
+      const text = r.bodyText ?? (r.body !== undefined ? JSON.stringify(r.body) : Buffer.concat((r.chunks ?? []).map((c) => Buffer.from(c, 'base64'))).toString('utf8'));
+      const lines = [`HTTP/1.1 ${r.statusCode} ${r.statusMessage ?? ''}`.trimEnd()];
+      for (const [k, v] of Object.entries(replayHeaders(r.headers))) lines.push(`${k}: ${v}`);
+      socket.end(`${lines.join('\r\n')}\r\n\r\n${text}`);
+      return;
+    }
+    if (ex.upgrade) await this.playUpgrade(ex.upgrade, socket, rest);
+  }
+
+  private async playUpgrade(u: FixtureUpgrade, socket: Duplex, early: Buffer): Promise<void> {
+    let received = early.length;
+    const expected = u.fromClient.reduce((n, c) => n + Buffer.from(c, 'base64').length, 0);
+    let clientEnded = false;
+    let waiter: (() => void) | undefined;
+    socket.on('data', (d: Buffer) => { received += d.length; waiter?.(); });
+    socket.once('end', () => { clientEnded = true; waiter?.(); });
+    socket.once('close', () => { clientEnded = true; waiter?.(); });
+    socket.resume();
+    const waitFor = async (bytes: number): Promise<void> => {
+      while (received < bytes && !clientEnded) await new Promise<void>((resolve) => { waiter = resolve; });
+      waiter = undefined;
+    };
+    const lines = [u.statusLine];
+    for (const [k, v] of Object.entries(u.headers)) lines.push(`${k}: ${v}`);
+    socket.write(`${lines.join('\r\n')}\r\n\r\n`);
+    for (const c of u.toClient) {
+      const chunk = typeof c === 'string' ? { data: c } : c;
+      if (chunk.afterClientBytes) await waitFor(chunk.afterClientBytes);
+      if (socket.destroyed) return;
+      socket.write(Buffer.from(chunk.data, 'base64'));
+    }
+    if (u.end === false) return;
+    await waitFor(expected);
+    if (!socket.destroyed) socket.end();
+  }
+}
+
+const HOP_BY_HOP = new Set(['transfer-encoding', 'content-length', 'connection', 'keep-alive', 'date']);
+
+function replayHeaders(h: Record<string, string | string[]>): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const [k, v] of Object.entries(h)) if (!HOP_BY_HOP.has(k.toLowerCase())) out[k] = v;
+  return out;
+}
+
+function rawHttpError(status: number, message: string): string {
+  return `HTTP/1.1 ${status} ${status === 599 ? 'Replay Miss' : 'Error'}\r\nContent-Type: application/vnd.docker.raw-stream\r\n\r\n${message}\r\n`;
+}

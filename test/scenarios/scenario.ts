@@ -1,0 +1,49 @@
+import type { Docker } from '../../src/index.js';
+import type { EngineName } from '../helpers/engines.js';
+
+/**
+ * A scenario is a piece of client code run twice: once against a real engine
+ * through the recording proxy (`npm run record`), which writes
+ * test/fixtures/<engine>/<name>.json, and once in a replay test against the
+ * replay server, which fails if the client's requests no longer match what
+ * was recorded. Scenarios must be deterministic: fixed names, no random ids.
+ */
+export interface ScenarioContext {
+  /** The engine being recorded or replayed. */
+  engine: EngineName;
+  /** The busybox test image on that engine. */
+  image: string;
+  /** A short scratch directory. */
+  tmp: string;
+  /** Register a secret the recorder must scrub. */
+  secret(value: string): void;
+}
+
+export interface Scenario<R = unknown> {
+  name: string;
+  description: string;
+  /** Engines to record on (default: the four API engines). */
+  engines?: readonly EngineName[];
+  /** Runs against the real engine, unrecorded, before `run` (clean state, images). */
+  setup?(docker: Docker, ctx: ScenarioContext): Promise<void>;
+  /** The recorded part. Returns what replay tests assert on. */
+  run(docker: Docker, ctx: ScenarioContext): Promise<R>;
+  /** Runs against the real engine, unrecorded, after `run`. */
+  cleanup?(docker: Docker, ctx: ScenarioContext): Promise<void>;
+}
+
+/** Declares a scenario with its result type inferred. */
+export function scenario<R>(s: Scenario<R>): Scenario<R> {
+  return s;
+}
+
+/** Runs `fn` and returns its error (or throws if it did not fail): for recording error paths. */
+export async function failure(fn: () => Promise<unknown>): Promise<Error> {
+  try {
+    await fn();
+  } catch (err) {
+    if (err instanceof Error) return err;
+    throw err;
+  }
+  throw new Error('expected a failure');
+}
