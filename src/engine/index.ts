@@ -10,3 +10,11 @@ export type { PingInfo } from './negotiate.js';
 export type { CallOptions } from './request.js';
 export type { PingResult, SystemDfOptions } from './resources/system.js';
 export type * from './types/system.js';
+export {
+  packContext, dockerfileContext, BuildContextStream,
+  type PackContextOptions, type DockerfileContextOptions, type BuildContextProgress,
+} from './build/context.js';
+export type { BuildContextSummary } from './build/context-source.js';
+export {
+  DockerIgnore, parseDockerignore, type IgnorePattern, type IgnoreMatchState, type IgnoreWalkVerdict,
+} from './build/dockerignore.js';
