@@ -2,6 +2,7 @@ import t from 'tap';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, linkSync, mkdirSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { setImmediate as tick } from 'node:timers/promises';
 import { gunzipSync } from 'node:zlib';
@@ -55,11 +56,14 @@ t.test('the archive: entries, types, modes, links, contents', async (t) => {
   symlinkSync('/nowhere/at/all', join(root, 'dangling'));
   linkSync(join(root, 'private.txt'), join(root, 'z-hardlink'));
   execFileSync('mkfifo', [join(root, 'pipe')]);
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(join(root, 'sock'), resolve));
+  t.teardown(() => new Promise<void>((resolve) => server.close(() => resolve())));
   const entries = await readTar(packContext(root));
   t.same(names(entries), [
     '.dockerignore', 'Dockerfile', 'app/', 'app/data.bin', 'app/empty/', 'app/run.sh',
     'dangling', 'keep.log', 'private.txt', 'run', 'z-hardlink',
-  ], 'sorted, filtered, the FIFO skipped');
+  ], 'sorted, filtered, the FIFO and the socket skipped');
   const by = new Map(entries.map((e) => [e.name, e]));
   t.match(by.get('app/'), { type: 'directory', mode: 0o755 });
   t.match(by.get('app/run.sh'), { type: 'file', mode: 0o755, content: Buffer.from('#!/bin/sh\n') }, 'executable bit kept');

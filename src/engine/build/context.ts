@@ -87,7 +87,6 @@ export class BuildContextStream extends Readable {
     this.signal = options.signal;
     this.compress = options.gzip === true;
     this.progress = options.onProgress;
-    this.signal?.addEventListener('abort', this.onAbort, { once: true });
   }
 
   /**
@@ -121,6 +120,8 @@ export class BuildContextStream extends Readable {
   }
 
   private async run(): Promise<void> {
+    // listened to only once reading starts, so an unread stream holds nothing on a long-lived signal
+    this.signal?.addEventListener('abort', this.onAbort, { once: true });
     try {
       if (this.signal?.aborted) throw abortError(this.signal);
       await this.prepare();
@@ -164,9 +165,7 @@ export class BuildContextStream extends Readable {
   }
 
   private abortNow(): void {
-    // Before the first read nobody may be listening for 'error': the failure
-    // then surfaces from prepare() or the first read instead.
-    if (this.started && this.signal !== undefined) this.destroy(abortError(this.signal));
+    if (this.signal !== undefined) this.destroy(abortError(this.signal));
   }
 }
 
