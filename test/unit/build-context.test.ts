@@ -311,35 +311,56 @@ t.test('backpressure: the pack does not run ahead of a paused consumer', async (
   const root = makeTree(t, files);
   let opened = 0;
   let readBytes = 0;
+  // Reads complete at once (no thread pool), so the producer's progress depends only on event-loop turns.
   const fs: ContextFileSystem = {
     ...nodeContextFs,
     open: (path) => { opened++; return nodeContextFs.open(path); },
-    read: async (...args) => { const n = await nodeContextFs.read(...args); readBytes += n; return n; },
+    read: async (fd, buffer, offset, length, position) => {
+      const n = nodeContextFs.readSync(fd, buffer, offset, length, position);
+      readBytes += n;
+      return n;
+    },
+  };
+  /** Lets the producer run until it has made no progress for 20 turns of the event loop. */
+  const settle = async (): Promise<void> => {
+    let last = -1;
+    for (let turns = 0, stable = 0; stable < 20 && turns < 100_000; turns++) {
+      await tick();
+      const now = readBytes + opened;
+      stable = now === last ? stable + 1 : 0;
+      last = now;
+    }
   };
   const stream = packContext(root, { fs });
   await stream.prepare();
   opened = 0;
-  stream.once('data', () => stream.pause());
-  stream.resume();
-  for (let i = 0; i < 50; i++) await tick();
-  t.ok(readBytes <= 4 << 20, `at most a few MiB of the large file read ahead (${readBytes})`);
-  t.equal(opened, 2, 'the walk waits inside the large file (opened after the Dockerfile)');
-  // read on: the big file passes, then the small ones must also wait
   let total = 0;
-  let held = false;
+  let pauseAt = 1;
+  let reached = (): void => undefined;
+  const pausedAt = (bytes: number): Promise<void> => {
+    pauseAt = bytes;
+    return new Promise((resolve) => { reached = resolve; });
+  };
+  let paused = pausedAt(1);
   stream.on('data', (chunk: Buffer) => {
     total += chunk.length;
-    if (!held && total > (33 << 20)) {
-      held = true;
+    if (total >= pauseAt) {
+      pauseAt = Infinity;
       stream.pause();
+      reached();
     }
   });
+  await paused;
+  await settle();
+  t.ok(readBytes <= 4 << 20, `at most a few MiB of the large file read ahead (${readBytes})`);
+  t.equal(opened, 2, 'the walk waits inside the large file (opened after the Dockerfile)');
+  paused = pausedAt(33 << 20); // past the large file: now the small files must wait too
   stream.resume();
-  while (total <= (33 << 20)) await tick();
-  for (let i = 0; i < 50; i++) await tick();
+  await paused;
+  await settle();
   t.ok(opened < 600, `few of the 2000 small files opened ahead of the consumer (${opened})`);
-  const rest = new Promise((resolve) => stream.on('end', resolve));
+  const ended = new Promise((resolve) => stream.once('end', resolve));
   stream.resume();
-  await rest;
+  await ended;
   t.equal(opened, 2002, 'all files packed in the end');
 });

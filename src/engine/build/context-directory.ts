@@ -54,7 +54,7 @@ export class DirectoryContext implements ContextSource {
     const prepared = this.resolve();
     const pacer = new Pacer(signal);
     const walker = this.walker(prepared);
-    const links = new Set<string>();
+    const seen = new Map<string, string>();
     let files = 0;
     let directories = 0;
     let bytes = 0;
@@ -69,7 +69,7 @@ export class DirectoryContext implements ContextSource {
       if (entry.kind === 'directory') directories++;
       else if (entry.kind === 'symlink') files++;
       else if (entry.kind === 'file') {
-        const size = this.checkReadable(entry, prepared.root, links);
+        const size = this.checkReadable(entry, prepared.root, seen);
         if (size !== undefined) {
           files++;
           bytes += size;
@@ -83,7 +83,7 @@ export class DirectoryContext implements ContextSource {
   async pack(out: TarOutput, control: PackControl): Promise<void> {
     const prepared = this.prepared ?? this.resolve();
     const pacer = new Pacer(control.signal);
-    const links = new Map<string, string>();
+    const seen = new Map<string, string>();
     const walker = this.walker(prepared);
     for (let entry = walker.next(); entry !== undefined; entry = walker.next()) {
       if (control.stopped()) return;
@@ -92,7 +92,7 @@ export class DirectoryContext implements ContextSource {
         out.add({ ...this.header(entry.path, replaced.mode, replaced.mtimeMs), type: 'file' }, replaced.content);
         control.entry(replaced.content.length);
       } else if (entry.kind === 'file') {
-        await this.packFile(entry, prepared.root, out, control, links);
+        await this.packFile(entry, prepared.root, out, control, seen);
       } else if (entry.kind === 'directory' || entry.kind === 'symlink') {
         this.packOther(entry, prepared.root, out);
         control.entry(0);
@@ -162,31 +162,20 @@ export class DirectoryContext implements ContextSource {
   }
 
   /** Opens a file as the CLI's pre-upload check does; returns its size, or undefined when it is no regular file any more. */
-  private checkReadable(entry: WalkEntry, root: string, links: Set<string>): number | undefined {
-    const fs = this.options.fs;
-    let fd: number;
+  private checkReadable(entry: WalkEntry, root: string, seen: Map<string, string>): number | undefined {
+    const { fd, st } = this.openFile(entry, root);
     try {
-      fd = fs.open(entry.absolute);
-    } catch (err) {
-      throw contextFileError('read', entry.path, root, err);
-    }
-    try {
-      const st = fs.fstat(fd);
       if (!st.isFile()) return undefined;
-      if (st.nlink > 1) {
-        const id = fs.fileId(fd);
-        if (links.has(id)) return 0;
-        links.add(id);
-      }
-      return st.size;
+      return this.earlierName(fd, st, entry.path, seen) === undefined ? st.size : 0;
     } catch (err) {
       throw contextFileError('read', entry.path, root, err);
     } finally {
-      fs.close(fd);
+      this.options.fs.close(fd);
     }
   }
 
-  private async packFile(entry: WalkEntry, root: string, out: TarOutput, control: PackControl, links: Map<string, string>): Promise<void> {
+  /** Opens an entry and reads its metadata; errors name the entry. */
+  private openFile(entry: WalkEntry, root: string): { fd: number; st: ContextStats } {
     const fs = this.options.fs;
     let fd: number;
     try {
@@ -195,18 +184,33 @@ export class DirectoryContext implements ContextSource {
       throw contextFileError('read', entry.path, root, err);
     }
     try {
-      const st = fs.fstat(fd);
+      return { fd, st: fs.fstat(fd) };
+    } catch (err) {
+      fs.close(fd);
+      throw contextFileError('read', entry.path, root, err);
+    }
+  }
+
+  /** For a file with several names: the path its first name went under, noting this one when it is the first. */
+  private earlierName(fd: number, st: ContextStats, path: string, seen: Map<string, string>): string | undefined {
+    if (st.nlink <= 1) return undefined;
+    const id = this.options.fs.fileId(fd);
+    const first = seen.get(id);
+    if (first === undefined) seen.set(id, path);
+    return first;
+  }
+
+  private async packFile(entry: WalkEntry, root: string, out: TarOutput, control: PackControl, seen: Map<string, string>): Promise<void> {
+    const fs = this.options.fs;
+    const { fd, st } = this.openFile(entry, root);
+    try {
       if (!st.isFile()) return; // replaced by a FIFO or a directory since it was listed: skipped like one
       const header = this.header(entry.path, st.mode, st.mtimeMs);
-      if (st.nlink > 1) {
-        const id = fs.fileId(fd);
-        const first = links.get(id);
-        if (first !== undefined) {
-          out.add({ ...header, type: 'link', linkname: first });
-          control.entry(0);
-          return;
-        }
-        links.set(id, entry.path);
+      const first = this.earlierName(fd, st, entry.path, seen);
+      if (first !== undefined) {
+        out.add({ ...header, type: 'link', linkname: first });
+        control.entry(0);
+        return;
       }
       if (st.size <= SMALL_FILE_BYTES) {
         const content = Buffer.allocUnsafe(st.size);
