@@ -59,7 +59,7 @@ export class DirectoryContext implements ContextSource {
     let directories = 0;
     let bytes = 0;
     for (let entry = walker.next(); entry !== undefined; entry = walker.next()) {
-      await pacer.turn();
+      if (pacer.due()) await pacer.pause();
       const replaced = prepared.replaced.get(entry.path);
       if (replaced !== undefined) {
         files++;
@@ -98,7 +98,7 @@ export class DirectoryContext implements ContextSource {
         control.entry(0);
       }
       if (out.saturated) await out.ready();
-      await pacer.turn();
+      if (pacer.due()) await pacer.pause();
     }
   }
 

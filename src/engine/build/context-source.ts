@@ -49,12 +49,19 @@ export class Pacer {
     this.signal = signal;
   }
 
-  /** Yields to the event loop when the current slice is used up; throws when aborted. */
-  async turn(): Promise<void> {
-    if (performance.now() - this.sliceStart >= SLICE_MS) {
-      await nextMacrotask();
-      this.sliceStart = performance.now();
-    }
+  /**
+   * Throws when aborted; true when the current slice is used up and the
+   * caller should `await pause()`. Cheap enough to call for every entry.
+   */
+  due(): boolean {
+    if (this.signal?.aborted) throw abortError(this.signal);
+    return performance.now() - this.sliceStart >= SLICE_MS;
+  }
+
+  /** Gives other events a turn, then starts a new slice. */
+  async pause(): Promise<void> {
+    await nextMacrotask();
+    this.sliceStart = performance.now();
     if (this.signal?.aborted) throw abortError(this.signal);
   }
 }
