@@ -81,6 +81,11 @@ const cases: Case[] = [
     dockerignore: '[!a]*\n[[:digit:]]*\n?\nst\\*r\na.b\n',
   },
   {
+    name: 'regular-expression characters are literal; ** with a class',
+    files: { 'a+b': '1', '(x)': '2', '{a,b}': '3', '$y': '4', 'src/m.c': '5', 'src/m.h': '6', 'src/m.o': '7', '#hash': '8', 'keep': '9' },
+    dockerignore: 'a+b\n(x)\n{a,b}\n$y\n**/*.[ch]\n\\#hash\n',
+  },
+  {
     name: 'comments, BOM, CRLF, whitespace, leading and trailing slashes',
     files: { '# kept pattern': 'h', 'abs.txt': 'a', 'rel.txt': 'r', 'dir/keep': 'k', 'dir/x': 'x', 'other': 'o', 'comment': 'c' },
     dockerignore: '\uFEFF# comment\r\n  # kept pattern\r\n/abs.txt\r\n./rel.txt\r\ndir/\r\n!  dir/keep\r\n  \r\n',
