@@ -10,3 +10,9 @@ export type { PingInfo } from './negotiate.js';
 export type { CallOptions } from './request.js';
 export type { PingResult, SystemDfOptions } from './resources/system.js';
 export type * from './types/system.js';
+export {
+  demux, demuxToStreams, demuxBuffer, splitOutput, rawFrames, outputFrames, isMultiplexed, FrameDecoder,
+  DEFAULT_MAX_FRAME_BYTES, MULTIPLEXED_STREAM, RAW_STREAM,
+  type Frame, type StreamName, type DemuxOptions, type DemuxToStreamsOptions, type DemuxedStreams, type FrameDecoderOptions,
+} from './streams/demux.js';
+export type { ByteSource, StreamOptions } from './streams/source.js';

@@ -1,0 +1,178 @@
+import { Readable } from 'node:stream';
+import { DockerError, abortError, type RequestInfo } from '../errors.js';
+
+/**
+ * The plumbing every stream decoder shares: pulling chunks one at a time
+ * from a Node Readable (an undici body, a hijacked socket) or any async
+ * iterable, with backpressure (nothing is read before it is asked for),
+ * abort, error mapping, and destruction of the source on every path that
+ * does not read it to the end.
+ */
+
+/** Bytes a stream function reads: a Node Readable or any async iterable of byte chunks. */
+export type ByteSource = Readable | AsyncIterable<Uint8Array | string>;
+
+/** Options every stream reader takes. */
+export interface StreamOptions {
+  /** Ends the stream: the source is destroyed and the read rejects with a {@link DockerAbortError}. */
+  signal?: AbortSignal | undefined;
+  /** The request the stream answers, named in errors. */
+  request?: RequestInfo | undefined;
+  /**
+   * Maps an error raised by the source (a reset connection, a body timeout)
+   * to a typed error; `EngineResponse.mapError` fits. By default a
+   * {@link DockerError} passes through and anything else is wrapped.
+   */
+  mapError?: ((err: unknown) => DockerError) | undefined;
+}
+
+/**
+ * A decoder fed chunk by chunk: `read()` returns items until it needs more
+ * bytes; `end()` says the source ended (throwing when it ended inside an
+ * item that cannot be completed), after which `read()` returns what the end
+ * completed (an unterminated last line), then undefined.
+ */
+export interface ChunkDecoder<T> {
+  push(chunk: Buffer): void;
+  /** The next complete item, or undefined when more bytes are needed. Throws a typed error at the point the input goes wrong. */
+  read(): T | undefined;
+  /** The source ended. */
+  end(): void;
+}
+
+/** A chunk as a Buffer, without copying. */
+export function asBuffer(chunk: Uint8Array | string): Buffer {
+  if (Buffer.isBuffer(chunk)) return chunk;
+  if (typeof chunk === 'string') return Buffer.from(chunk, 'utf8');
+  return Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+}
+
+/** The default mapping of a source failure to a typed error. */
+export function sourceError(err: unknown, options: StreamOptions): DockerError {
+  const signal = options.signal;
+  if (signal?.aborted) return abortError(signal);
+  if (err instanceof DockerError) return err;
+  if (options.mapError) return options.mapError(err);
+  const where = options.request ? ` (${options.request.method} ${options.request.path})` : '';
+  const text = err instanceof Error ? err.message : String(err);
+  return new DockerError(`reading the engine's stream failed: ${text}${where}`, 'ERR_DOCKER', { cause: err });
+}
+
+/**
+ * Pulls chunks from a source on demand. `next()` resolves with the next
+ * non-empty chunk or `null` at the end; `destroy()` releases the source
+ * (idempotent); an abort destroys the source and fails the pending pull.
+ */
+export class ChunkPuller {
+  private readonly iterator: AsyncIterator<Uint8Array | string>;
+  private readonly readable: Readable | undefined;
+  private readonly options: StreamOptions;
+  private readonly onAbort: (() => void) | undefined;
+  /** For plain iterables: rejects when the signal aborts (raced against every pull). */
+  private aborted: Promise<never> | undefined;
+  private rejectAborted: (() => void) | undefined;
+  private finished = false;
+
+  constructor(source: ByteSource, options: StreamOptions = {}) {
+    this.options = options;
+    this.readable = source instanceof Readable ? source : undefined;
+    this.iterator = (source as AsyncIterable<Uint8Array | string>)[Symbol.asyncIterator]();
+    const signal = options.signal;
+    if (signal) {
+      if (this.readable) {
+        const readable = this.readable;
+        this.onAbort = () => {
+          if (readable.destroyed) return;
+          readable.on('error', () => undefined); // the pull reports the abort; nobody else may be listening
+          readable.destroy(abortError(signal));
+        };
+      } else {
+        // a plain iterable cannot be interrupted: race every pull against the abort
+        this.aborted = new Promise<never>((_resolve, reject) => {
+          this.rejectAborted = () => reject(abortError(signal));
+        });
+        this.aborted.catch(() => undefined);
+        this.onAbort = () => { this.rejectAborted?.(); this.destroy(); };
+      }
+      if (signal.aborted) this.onAbort();
+      else signal.addEventListener('abort', this.onAbort, { once: true });
+    }
+  }
+
+  /** The next non-empty chunk, or null at the end of the source. Rejects with a typed error. */
+  async next(): Promise<Buffer | null> {
+    const signal = this.options.signal;
+    for (;;) {
+      if (signal?.aborted) {
+        this.destroy();
+        throw abortError(signal);
+      }
+      if (this.finished) return null;
+      let result: IteratorResult<Uint8Array | string>;
+      try {
+        result = this.aborted ? await Promise.race([this.iterator.next(), this.aborted]) : await this.iterator.next();
+      } catch (err) {
+        this.destroy();
+        throw sourceError(err, this.options);
+      }
+      if (result.done === true) {
+        this.release();
+        return null;
+      }
+      const chunk = asBuffer(result.value);
+      if (chunk.length > 0) return chunk;
+    }
+  }
+
+  /** Stops reading: destroys a Readable source, returns a plain iterator. Safe to call more than once. */
+  destroy(): void {
+    if (this.finished) return;
+    this.release();
+    if (this.readable) {
+      const r = this.readable;
+      if (!r.destroyed) {
+        r.on('error', () => undefined); // an abort error emitted on destroy has no other listener
+        r.destroy();
+      }
+    } else {
+      this.iterator.return?.().catch(() => undefined);
+    }
+  }
+
+  /** Forgets the abort listener (the source ended or was destroyed). */
+  private release(): void {
+    this.finished = true;
+    if (this.onAbort) this.options.signal?.removeEventListener('abort', this.onAbort);
+  }
+}
+
+/**
+ * Decodes a source into items: pulls a chunk only when the decoder has no
+ * item left (backpressure), checks the signal before every item, and
+ * destroys the source when the consumer stops early or anything fails.
+ */
+export async function* decodeSource<T>(source: ByteSource, decoder: ChunkDecoder<T>, options: StreamOptions = {}): AsyncGenerator<T, void, undefined> {
+  const puller = new ChunkPuller(source, options);
+  const signal = options.signal;
+  try {
+    let ended = false;
+    for (;;) {
+      let item = decoder.read();
+      while (item !== undefined) {
+        if (signal?.aborted) throw abortError(signal);
+        yield item;
+        item = decoder.read();
+      }
+      if (ended) return;
+      const chunk = await puller.next();
+      if (chunk === null) {
+        decoder.end();
+        ended = true;
+      } else {
+        decoder.push(chunk);
+      }
+    }
+  } finally {
+    puller.destroy();
+  }
+}
