@@ -15,4 +15,10 @@ export {
   DEFAULT_MAX_FRAME_BYTES, MULTIPLEXED_STREAM, RAW_STREAM,
   type Frame, type StreamName, type DemuxOptions, type DemuxToStreamsOptions, type DemuxedStreams, type FrameDecoderOptions,
 } from './streams/demux.js';
+export {
+  jsonLines, progress, progressError, LineDecoder, JsonLineDecoder, DEFAULT_MAX_LINE_BYTES, DEFAULT_TRANSCRIPT_LINES,
+  type JsonLinesOptions, type ProgressOptions, type LineDecoderOptions,
+} from './streams/json-lines.js';
+export { LineAssembler, Transcript, statusLine } from './streams/transcript.js';
 export type { ByteSource, StreamOptions } from './streams/source.js';
+export type * from './types/progress.js';

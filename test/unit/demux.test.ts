@@ -461,3 +461,28 @@ async function text(r: Readable): Promise<string> {
 function ended(r: Readable): Promise<void> {
   return r.readableEnded ? Promise.resolve() : new Promise((resolve) => r.once('end', () => resolve()));
 }
+
+t.test('the iterator: concurrent next() calls are served in order; return() during a pull ends it', async (t) => {
+  const source = new PassThrough();
+  const it = demux(source);
+  const calls = [it.next(), it.next(), it.next()];
+  source.write(Buffer.concat([frame(1, 'a'), frame(2, 'b')]).subarray(0, 12));
+  source.write(Buffer.concat([frame(1, 'a'), frame(2, 'b')]).subarray(12));
+  source.end(frame(1, 'c'));
+  const results = await Promise.all(calls);
+  t.same(results.map((r) => (r.done ? 'done' : `${r.value.stream}:${r.value.data.toString()}`)), ['stdout:a', 'stderr:b', 'stdout:c']);
+  t.same(await it.next(), { value: undefined, done: true });
+
+  const waiting = new PassThrough();
+  const it2 = demux(waiting);
+  const pending = it2.next();
+  await settle();
+  t.same(await it2.return(), { value: undefined, done: true });
+  t.same(await pending, { value: undefined, done: true }, 'the pending pull ends quietly');
+  t.ok(waiting.destroyed, 'the source was destroyed');
+  t.same(await it2.next(), { value: undefined, done: true });
+
+  const it3 = demux(readableOf([frame(1, 'x')]));
+  await t.rejects(it3.throw(new Error('consumer failed')), /consumer failed/);
+  t.same(await it3.next(), { value: undefined, done: true }, 'done after throw()');
+});

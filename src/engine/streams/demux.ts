@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { DockerError, DockerProtocolError, DockerStreamError, abortError, type RequestInfo } from '../errors.js';
 import { apiVersionAtLeast, parseApiVersion } from '../version.js';
-import { ChunkPuller, decodeSource, type ByteSource, type ChunkDecoder, type StreamOptions } from './source.js';
+import { ChunkPuller, DecodedStream, type ByteSource, type ChunkDecoder, type StreamOptions } from './source.js';
 
 /**
  * The engine's multiplexed stdout/stderr format (logs, attach and exec of a
@@ -213,8 +213,8 @@ export class FrameDecoder implements ChunkDecoder<Frame> {
  * frames or a truncated frame, and a {@link DockerAbortError} when `signal`
  * aborts. The source is destroyed when the consumer stops early.
  */
-export function demux(source: ByteSource, options: DemuxOptions = {}): AsyncGenerator<Frame, void, undefined> {
-  return decodeSource(source, new FrameDecoder(options), options);
+export function demux(source: ByteSource, options: DemuxOptions = {}): DecodedStream<Frame> {
+  return new DecodedStream(source, new FrameDecoder(options), options);
 }
 
 /** Hands out every chunk once, as stdout. */
@@ -234,12 +234,12 @@ class RawDecoder implements ChunkDecoder<Frame> {
 }
 
 /** Frames from a raw stream (a TTY, or a pre-1.42 engine's raw output): every chunk becomes a `stdout` frame. */
-export function rawFrames(source: ByteSource, options: StreamOptions = {}): AsyncGenerator<Frame, void, undefined> {
-  return decodeSource(source, new RawDecoder(), options);
+export function rawFrames(source: ByteSource, options: StreamOptions = {}): DecodedStream<Frame> {
+  return new DecodedStream(source, new RawDecoder(), options);
 }
 
 /** Frames from either kind of stream: {@link demux} when `multiplexed`, {@link rawFrames} otherwise. */
-export function outputFrames(source: ByteSource, multiplexed: boolean, options: DemuxOptions = {}): AsyncGenerator<Frame, void, undefined> {
+export function outputFrames(source: ByteSource, multiplexed: boolean, options: DemuxOptions = {}): DecodedStream<Frame> {
   return multiplexed ? demux(source, options) : rawFrames(source, options);
 }
 

@@ -146,33 +146,115 @@ export class ChunkPuller {
   }
 }
 
+const DONE: IteratorReturnResult<undefined> = Object.freeze({ value: undefined, done: true });
+
 /**
- * Decodes a source into items: pulls a chunk only when the decoder has no
- * item left (backpressure), checks the signal before every item, and
- * destroys the source when the consumer stops early or anything fails.
+ * The items a decoder makes of a source, as an async iterator. An item
+ * already decoded is handed out at once; a chunk is pulled only when the
+ * decoder has none left (backpressure). The signal is checked before every
+ * item. The source is destroyed when the consumer stops early (`break`,
+ * `return()`) or anything fails; after an error or `return()` the iterator
+ * is done. Concurrent `next()` calls are served in order.
  */
-export async function* decodeSource<T>(source: ByteSource, decoder: ChunkDecoder<T>, options: StreamOptions = {}): AsyncGenerator<T, void, undefined> {
-  const puller = new ChunkPuller(source, options);
-  const signal = options.signal;
-  try {
-    let ended = false;
-    for (;;) {
-      let item = decoder.read();
-      while (item !== undefined) {
-        if (signal?.aborted) throw abortError(signal);
-        yield item;
-        item = decoder.read();
-      }
-      if (ended) return;
-      const chunk = await puller.next();
-      if (chunk === null) {
-        decoder.end();
-        ended = true;
-      } else {
-        decoder.push(chunk);
-      }
+export class DecodedStream<T> implements AsyncIterableIterator<T> {
+  private readonly puller: ChunkPuller;
+  private readonly decoder: ChunkDecoder<T>;
+  private readonly signal: AbortSignal | undefined;
+  /** The source has ended; the decoder may still hold items. */
+  private ended = false;
+  private done = false;
+  /** The last pending `next()`, so that concurrent calls queue behind it. */
+  private inflight: Promise<IteratorResult<T, undefined>> | undefined;
+
+  constructor(source: ByteSource, decoder: ChunkDecoder<T>, options: StreamOptions = {}) {
+    this.puller = new ChunkPuller(source, options);
+    this.decoder = decoder;
+    this.signal = options.signal;
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  next(): Promise<IteratorResult<T, undefined>> {
+    const before = this.inflight;
+    if (before === undefined) return this.step();
+    const queued = before.then(() => this.step(), () => this.step());
+    this.track(queued);
+    return queued;
+  }
+
+  /** Stops reading and destroys the source. */
+  return(): Promise<IteratorResult<T, undefined>> {
+    this.finish();
+    return Promise.resolve(DONE);
+  }
+
+  /** Stops reading, destroys the source, and rejects with `err`. */
+  throw(err?: unknown): Promise<IteratorResult<T, undefined>> {
+    this.finish();
+    return Promise.reject(err);
+  }
+
+  private step(): Promise<IteratorResult<T, undefined>> {
+    if (this.done) return Promise.resolve(DONE);
+    try {
+      const item = this.take();
+      if (item !== undefined) return Promise.resolve({ value: item, done: false });
+    } catch (err) {
+      this.finish();
+      return Promise.reject(err);
     }
-  } finally {
-    puller.destroy();
+    if (this.ended) {
+      this.finish();
+      return Promise.resolve(DONE);
+    }
+    const pulling = this.pull();
+    this.track(pulling);
+    return pulling;
+  }
+
+  private async pull(): Promise<IteratorResult<T, undefined>> {
+    try {
+      for (;;) {
+        const chunk = await this.puller.next();
+        if (this.done) return DONE; // return() was called meanwhile
+        if (chunk === null) {
+          this.ended = true;
+          this.decoder.end();
+        } else {
+          this.decoder.push(chunk);
+        }
+        const item = this.take();
+        if (item !== undefined) return { value: item, done: false };
+        if (this.ended) {
+          this.finish();
+          return DONE;
+        }
+      }
+    } catch (err) {
+      if (this.done) return DONE; // return() destroyed the source under a pending pull
+      this.finish();
+      throw err;
+    }
+  }
+
+  private take(): T | undefined {
+    const signal = this.signal;
+    if (signal?.aborted) throw abortError(signal);
+    return this.decoder.read();
+  }
+
+  private track(p: Promise<IteratorResult<T, undefined>>): void {
+    this.inflight = p;
+    const clear = (): void => {
+      if (this.inflight === p) this.inflight = undefined;
+    };
+    p.then(clear, clear);
+  }
+
+  private finish(): void {
+    this.done = true;
+    this.puller.destroy();
   }
 }
