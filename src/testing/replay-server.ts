@@ -5,7 +5,7 @@ import { unlink } from 'node:fs/promises';
 import type { Duplex } from 'node:stream';
 import {
   matchesQuery, matchesValue, queryRecord,
-  type Exchange, type Fixture, type FixtureResponse, type FixtureUpgrade,
+  type Exchange, type Fixture, type FixtureFault, type FixtureResponse, type FixtureUpgrade,
 } from './fixture.js';
 
 /**
@@ -359,8 +359,7 @@ export class ReplayServer {
     entry.used++;
     const ex = entry.exchange;
     if (ex.fault) {
-      if (ex.fault.kind === 'refuse-upgrade') socket.end(rawHttpError(ex.fault.statusCode ?? 409, ex.fault.message ?? 'injected refusal'));
-      else socket.destroy();
+      this.injectUpgradeFault(ex.fault, socket);
       return;
     }
     if (ex.response) {
@@ -373,6 +372,26 @@ export class ReplayServer {
       return;
     }
     if (ex.upgrade) await this.playUpgrade(ex.upgrade, socket, rest);
+  }
+
+  /** Faults on a hijack request: refuse it, never answer, cut the head short, or reset. */
+  private injectUpgradeFault(fault: FixtureFault, socket: Duplex): void {
+    switch (fault.kind) {
+      case 'refuse-upgrade':
+        socket.end(rawHttpError(fault.statusCode ?? 409, fault.message ?? 'injected refusal'));
+        return;
+      case 'stall':
+        return; // never answer; the client's timeout or signal must end it
+      case 'close-mid-headers':
+        socket.end('HTTP/1.1 101 UPGRADED\r\nContent-Type: appl');
+        return;
+      case 'reset':
+        if ('resetAndDestroy' in socket && typeof socket.resetAndDestroy === 'function') (socket as Socket).resetAndDestroy();
+        else socket.destroy();
+        return;
+      default:
+        socket.destroy();
+    }
   }
 
   private async playUpgrade(u: FixtureUpgrade, socket: Duplex, early: Buffer): Promise<void> {
