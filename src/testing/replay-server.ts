@@ -314,7 +314,7 @@ export class ReplayServer {
         socket.destroySoon();
         return;
       case 'reset':
-        socket.resetAndDestroy();
+        resetSocket(socket);
         return;
       case 'stall':
         return; // never answer; the client's timeout must fire
@@ -386,8 +386,7 @@ export class ReplayServer {
         socket.end('HTTP/1.1 101 UPGRADED\r\nContent-Type: appl');
         return;
       case 'reset':
-        if ('resetAndDestroy' in socket && typeof socket.resetAndDestroy === 'function') (socket as Socket).resetAndDestroy();
-        else socket.destroy();
+        resetSocket(socket);
         return;
       default:
         socket.destroy();
@@ -428,6 +427,15 @@ function replayHeaders(h: Record<string, string | string[]>): Record<string, str
   const out: Record<string, string | string[]> = {};
   for (const [k, v] of Object.entries(h)) if (!HOP_BY_HOP.has(k.toLowerCase())) out[k] = v;
   return out;
+}
+
+/** Resets a TCP connection (RST); a unix socket cannot be reset, so it is destroyed. */
+function resetSocket(socket: Duplex): void {
+  try {
+    (socket as Socket).resetAndDestroy();
+  } catch {
+    socket.destroy();
+  }
 }
 
 function rawHttpError(status: number, message: string): string {
