@@ -363,12 +363,20 @@ export class ReplayServer {
       return;
     }
     if (ex.response) {
-      // an error written on the hijacked socket, as dockerd does for attach
       const r = ex.response;
-      const text = r.bodyText ?? (r.body !== undefined ? JSON.stringify(r.body) : Buffer.concat((r.chunks ?? []).map((c) => Buffer.from(c, 'base64'))).toString('utf8'));
+      const text = r.bodyText ?? (r.body !== undefined ? `${JSON.stringify(r.body)}\n` : Buffer.concat((r.chunks ?? []).map((c) => Buffer.from(c, 'base64'))).toString('utf8'));
       const lines = [`HTTP/1.1 ${r.statusCode} ${r.statusMessage ?? ''}`.trimEnd()];
       for (const [k, v] of Object.entries(replayHeaders(r.headers))) lines.push(`${k}: ${v}`);
-      socket.end(`${lines.join('\r\n')}\r\n\r\n${text}`);
+      const json = Object.entries(r.headers).some(([k, v]) => k.toLowerCase() === 'content-type' && String(v).includes('json'));
+      if (json) {
+        // a JSON error answered before any hijack (exec start: no such exec, container not running): Go's
+        // server sends a Content-Length and keeps the connection open, so the client must not wait for a close
+        lines.push(`Content-Length: ${Buffer.byteLength(text)}`);
+        socket.write(`${lines.join('\r\n')}\r\n\r\n${text}`);
+      } else {
+        // an error written on the hijacked socket, then closed, as dockerd does for attach
+        socket.end(`${lines.join('\r\n')}\r\n\r\n${text}`);
+      }
       return;
     }
     if (ex.upgrade) await this.playUpgrade(ex.upgrade, socket, rest);
