@@ -43,6 +43,10 @@ export interface SeenRequest {
   bodyBytes: number;
   /** Index of the exchange that answered, or -1 for a miss. */
   exchange: number;
+  /** A hijacked request: the bytes the client sent after the request (stdin), up to `maxBodyBytes`. */
+  fromClient?: Buffer;
+  /** A hijacked request: the client half-closed its side (end of stdin). */
+  clientEnded?: boolean;
 }
 
 /** What a replay left behind. */
@@ -349,7 +353,8 @@ export class ReplayServer {
     const method = req.method ?? 'POST';
     const { body, bytes, rest } = await this.readRequestBody(req, head, socket);
     const entry = this.find(method, url.pathname, query, body);
-    this.requests.push({ method, path: url.pathname, query, headers: req.headers, body, bodyBytes: bytes, exchange: entry?.index ?? -1 });
+    const seen: SeenRequest = { method, path: url.pathname, query, headers: req.headers, body, bodyBytes: bytes, exchange: entry?.index ?? -1 };
+    this.requests.push(seen);
     if (!entry) {
       const message = this.explainMiss(method, url.pathname, query);
       this.misses.push({ method, path: url.pathname, message });
@@ -379,7 +384,7 @@ export class ReplayServer {
       }
       return;
     }
-    if (ex.upgrade) await this.playUpgrade(ex.upgrade, socket, rest);
+    if (ex.upgrade) await this.playUpgrade(ex.upgrade, socket, rest, seen);
   }
 
   /** Faults on a hijack request: refuse it, never answer, cut the head short, or reset. */
@@ -401,24 +406,38 @@ export class ReplayServer {
     }
   }
 
-  private async playUpgrade(u: FixtureUpgrade, socket: Duplex, early: Buffer): Promise<void> {
-    let received = early.length;
-    const expected = u.fromClient.reduce((n, c) => n + Buffer.from(c, 'base64').length, 0);
+  private async playUpgrade(u: FixtureUpgrade, socket: Duplex, early: Buffer, seen: SeenRequest): Promise<void> {
+    const limit = this.options.maxBodyBytes ?? 1 << 20;
+    let received = 0;
     let clientEnded = false;
     let waiter: (() => void) | undefined;
-    socket.on('data', (d: Buffer) => { received += d.length; waiter?.(); });
-    socket.once('end', () => { clientEnded = true; waiter?.(); });
+    seen.fromClient = Buffer.alloc(0);
+    seen.clientEnded = false;
+    const fromClient = (d: Buffer): void => {
+      received += d.length;
+      const kept = seen.fromClient ?? Buffer.alloc(0);
+      if (kept.length < limit) seen.fromClient = Buffer.concat([kept, d.subarray(0, limit - kept.length)]);
+      waiter?.();
+    };
+    fromClient(early);
+    const expected = u.fromClient.reduce((n, c) => n + Buffer.from(c, 'base64').length, 0);
+    socket.on('data', fromClient);
+    socket.once('end', () => { clientEnded = true; seen.clientEnded = true; waiter?.(); });
     socket.once('close', () => { clientEnded = true; waiter?.(); });
     socket.resume();
     const waitFor = async (bytes: number): Promise<void> => {
       while (received < bytes && !clientEnded) await new Promise<void>((resolve) => { waiter = resolve; });
       waiter = undefined;
     };
+    const chunks = u.toClient.map((c) => (typeof c === 'string' ? { data: c } : c));
+    // output the engine had ready with its answer goes out in the same write as the head, so the client
+    // gets bytes in the read that ends the head (as from an engine that writes fast) deterministically
+    let ready = 0;
+    while (ready < chunks.length && !chunks[ready]?.afterClientBytes) ready++;
     const lines = [u.statusLine];
     for (const [k, v] of Object.entries(u.headers)) lines.push(`${k}: ${v}`);
-    socket.write(`${lines.join('\r\n')}\r\n\r\n`);
-    for (const c of u.toClient) {
-      const chunk = typeof c === 'string' ? { data: c } : c;
+    socket.write(Buffer.concat([Buffer.from(`${lines.join('\r\n')}\r\n\r\n`), ...chunks.slice(0, ready).map((c) => Buffer.from(c.data, 'base64'))]));
+    for (const chunk of chunks.slice(ready)) {
       if (chunk.afterClientBytes) await waitFor(chunk.afterClientBytes);
       if (socket.destroyed) return;
       socket.write(Buffer.from(chunk.data, 'base64'));
