@@ -20,5 +20,6 @@ export {
   type JsonLinesOptions, type ProgressOptions, type LineDecoderOptions,
 } from './streams/json-lines.js';
 export { LineAssembler, Transcript, statusLine } from './streams/transcript.js';
-export type { ByteSource, StreamOptions } from './streams/source.js';
+export { DecodedStream, type ByteSource, type StreamOptions, type ChunkDecoder } from './streams/source.js';
+export { HijackedStream, type ResponseHead } from './streams/hijack.js';
 export type * from './types/progress.js';
