@@ -1,4 +1,4 @@
-import { Readable } from 'node:stream';
+import { Readable, finished } from 'node:stream';
 import { DockerError, abortError, type RequestInfo } from '../errors.js';
 
 /**
@@ -59,34 +59,55 @@ export function sourceError(err: unknown, options: StreamOptions): DockerError {
 }
 
 /**
- * Pulls chunks from a source on demand. `next()` resolves with the next
+ * Pulls chunks from a source on demand. A Readable is read with `read()`,
+ * so whatever it has buffered is taken at once and synchronously
+ * (`readNow()`), waiting for it only when it is empty; a plain async
+ * iterable is awaited chunk by chunk. `next()` resolves with the next
  * non-empty chunk or `null` at the end; `destroy()` releases the source
  * (idempotent); an abort destroys the source and fails the pending pull.
  */
 export class ChunkPuller {
-  private readonly iterator: AsyncIterator<Uint8Array | string>;
   private readonly readable: Readable | undefined;
+  private readonly iterator: AsyncIterator<Uint8Array | string> | undefined;
   private readonly options: StreamOptions;
   private readonly onAbort: (() => void) | undefined;
   /** For plain iterables: rejects when the signal aborts (raced against every pull). */
   private aborted: Promise<never> | undefined;
   private rejectAborted: (() => void) | undefined;
+  /** For Readables: the readable side ended cleanly, or failed. */
+  private ended = false;
+  private failure: unknown;
+  private wake: (() => void) | undefined;
+  private unwatch: (() => void) | undefined;
   private finished = false;
 
   constructor(source: ByteSource, options: StreamOptions = {}) {
     this.options = options;
-    this.readable = source instanceof Readable ? source : undefined;
-    this.iterator = (source as AsyncIterable<Uint8Array | string>)[Symbol.asyncIterator]();
     const signal = options.signal;
-    if (signal) {
-      if (this.readable) {
-        const readable = this.readable;
+    if (source instanceof Readable) {
+      const readable = source;
+      this.readable = readable;
+      const onReadable = (): void => this.notify();
+      readable.on('readable', onReadable);
+      const stopEos = finished(readable, { writable: false }, (err) => {
+        if (err) this.failure ??= err;
+        else this.ended = true;
+        this.notify();
+      });
+      this.unwatch = () => {
+        readable.off('readable', onReadable);
+        stopEos();
+      };
+      if (signal) {
         this.onAbort = () => {
           if (readable.destroyed) return;
           readable.on('error', () => undefined); // the pull reports the abort; nobody else may be listening
           readable.destroy(abortError(signal));
         };
-      } else {
+      }
+    } else {
+      this.iterator = source[Symbol.asyncIterator]();
+      if (signal) {
         // a plain iterable cannot be interrupted: race every pull against the abort
         this.aborted = new Promise<never>((_resolve, reject) => {
           this.rejectAborted = () => reject(abortError(signal));
@@ -94,14 +115,58 @@ export class ChunkPuller {
         this.aborted.catch(() => undefined);
         this.onAbort = () => { this.rejectAborted?.(); this.destroy(); };
       }
+    }
+    if (signal && this.onAbort) {
       if (signal.aborted) this.onAbort();
       else signal.addEventListener('abort', this.onAbort, { once: true });
     }
   }
 
+  /**
+   * A chunk without waiting: the bytes a Readable has buffered, `null` at
+   * the end, or `undefined` when the caller must wait (`next()`). Throws a
+   * typed error when the source failed or the signal aborted.
+   */
+  readNow(): Buffer | null | undefined {
+    const signal = this.options.signal;
+    if (signal?.aborted) {
+      this.destroy();
+      throw abortError(signal);
+    }
+    if (this.finished) return null;
+    const readable = this.readable;
+    if (!readable) return undefined;
+    for (;;) {
+      const chunk: unknown = readable.destroyed ? null : readable.read();
+      if (chunk !== null) {
+        const buf = asBuffer(chunk as Uint8Array | string);
+        if (buf.length > 0) return buf;
+        continue;
+      }
+      if (this.failure !== undefined) {
+        const err = this.failure;
+        this.destroy();
+        throw sourceError(err, this.options);
+      }
+      if (this.ended) {
+        this.release();
+        return null;
+      }
+      return undefined;
+    }
+  }
+
   /** The next non-empty chunk, or null at the end of the source. Rejects with a typed error. */
   async next(): Promise<Buffer | null> {
+    if (this.readable) {
+      for (;;) {
+        const now = this.readNow();
+        if (now !== undefined) return now;
+        await new Promise<void>((resolve) => { this.wake = resolve; });
+      }
+    }
     const signal = this.options.signal;
+    const iterator = this.iterator as AsyncIterator<Uint8Array | string>;
     for (;;) {
       if (signal?.aborted) {
         this.destroy();
@@ -110,7 +175,7 @@ export class ChunkPuller {
       if (this.finished) return null;
       let result: IteratorResult<Uint8Array | string>;
       try {
-        result = this.aborted ? await Promise.race([this.iterator.next(), this.aborted]) : await this.iterator.next();
+        result = this.aborted ? await Promise.race([iterator.next(), this.aborted]) : await iterator.next();
       } catch (err) {
         this.destroy();
         throw sourceError(err, this.options);
@@ -128,21 +193,30 @@ export class ChunkPuller {
   destroy(): void {
     if (this.finished) return;
     this.release();
-    if (this.readable) {
-      const r = this.readable;
+    const r = this.readable;
+    if (r) {
       if (!r.destroyed) {
         r.on('error', () => undefined); // an abort error emitted on destroy has no other listener
         r.destroy();
       }
     } else {
-      this.iterator.return?.().catch(() => undefined);
+      this.iterator?.return?.().catch(() => undefined);
     }
   }
 
-  /** Forgets the abort listener (the source ended or was destroyed). */
+  /** Forgets the listeners (the source ended or was destroyed). */
   private release(): void {
     this.finished = true;
+    this.unwatch?.();
+    this.unwatch = undefined;
     if (this.onAbort) this.options.signal?.removeEventListener('abort', this.onAbort);
+    this.notify();
+  }
+
+  private notify(): void {
+    const w = this.wake;
+    this.wake = undefined;
+    w?.();
   }
 }
 
@@ -199,15 +273,21 @@ export class DecodedStream<T> implements AsyncIterableIterator<T> {
   private step(): Promise<IteratorResult<T, undefined>> {
     if (this.done) return Promise.resolve(DONE);
     try {
-      const item = this.take();
-      if (item !== undefined) return Promise.resolve({ value: item, done: false });
+      // decode what is already there, taking what the source has buffered, without waiting
+      for (;;) {
+        const item = this.take();
+        if (item !== undefined) return Promise.resolve({ value: item, done: false });
+        if (this.ended) {
+          this.finish();
+          return Promise.resolve(DONE);
+        }
+        const chunk = this.puller.readNow();
+        if (chunk === undefined) break;
+        this.feed(chunk);
+      }
     } catch (err) {
       this.finish();
       return Promise.reject(err);
-    }
-    if (this.ended) {
-      this.finish();
-      return Promise.resolve(DONE);
     }
     const pulling = this.pull();
     this.track(pulling);
@@ -219,12 +299,7 @@ export class DecodedStream<T> implements AsyncIterableIterator<T> {
       for (;;) {
         const chunk = await this.puller.next();
         if (this.done) return DONE; // return() was called meanwhile
-        if (chunk === null) {
-          this.ended = true;
-          this.decoder.end();
-        } else {
-          this.decoder.push(chunk);
-        }
+        this.feed(chunk);
         const item = this.take();
         if (item !== undefined) return { value: item, done: false };
         if (this.ended) {
@@ -236,6 +311,16 @@ export class DecodedStream<T> implements AsyncIterableIterator<T> {
       if (this.done) return DONE; // return() destroyed the source under a pending pull
       this.finish();
       throw err;
+    }
+  }
+
+  /** Hands a chunk to the decoder, or tells it the source ended (`null`). */
+  private feed(chunk: Buffer | null): void {
+    if (chunk === null) {
+      this.ended = true;
+      this.decoder.end();
+    } else {
+      this.decoder.push(chunk);
     }
   }
 
