@@ -32,7 +32,9 @@ const SYSTEM_ERROR = 3;
 const NAMES: readonly StreamName[] = ['stdin', 'stdout', 'stderr'];
 const EMPTY = Buffer.alloc(0);
 
+/** The Content-Type of a multiplexed attach, exec or logs stream (API ≥ 1.42). */
 export const MULTIPLEXED_STREAM = 'application/vnd.docker.multiplexed-stream';
+/** The Content-Type of a raw stream; before API 1.42 sent for multiplexed streams too. */
 export const RAW_STREAM = 'application/vnd.docker.raw-stream';
 
 export interface FrameDecoderOptions {

@@ -168,7 +168,11 @@ export class HijackedStream {
     if (!this.socket.destroyed) this.socket.destroy(err);
   }
 
-  private mapError(err: unknown): DockerError {
+  /**
+   * Maps a failure of the connection to a typed error (for readers of
+   * `output` that do not go through `frames()`, e.g. `demuxToStreams(h.output, { mapError: (e) => h.mapError(e) })`).
+   */
+  mapError(err: unknown): DockerError {
     if (this.signal?.aborted) return abortError(this.signal);
     if (err instanceof DockerError) return err;
     if ((err as { code?: unknown } | undefined)?.code === 'ERR_STREAM_PREMATURE_CLOSE') {

@@ -66,6 +66,7 @@ export class LineDecoder implements ChunkDecoder<string> {
     this.request = options.request;
   }
 
+  /** Adds bytes; lines are taken with {@link read}. */
   push(chunk: Buffer): void {
     if (this.failure) throw this.failure;
     if (chunk.length > 0) this.queued.push(chunk);
@@ -172,10 +173,12 @@ export class JsonLineDecoder implements ChunkDecoder<JsonObject> {
     this.lines = new LineDecoder(options);
   }
 
+  /** Adds bytes; objects are taken with {@link read}. */
   push(chunk: Buffer): void {
     this.lines.push(chunk);
   }
 
+  /** The next object, or undefined when more bytes are needed. Throws a {@link DockerProtocolError} at a bad line. */
   read(): JsonObject | undefined {
     for (let line = this.lines.read(); line !== undefined; line = this.lines.read()) {
       const value = this.parse(line);
