@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream';
+import type { ChunkDecoder } from '../../src/engine/streams/source.js';
 
 /** Helpers for stream tests: frame encoding, chunkings, a seeded PRNG, event-loop settling. */
 
@@ -96,4 +97,26 @@ export async function collect<T>(items: AsyncIterable<T>): Promise<{ items: T[];
   } catch (error) {
     return { items: out, error };
   }
+}
+
+/** Feeds chunks to a decoder synchronously, as the stream readers do: what it yielded, and the error it threw. */
+export function decodeAll<T>(decoder: ChunkDecoder<T>, chunks: readonly Buffer[]): { items: T[]; error: unknown } {
+  const items: T[] = [];
+  try {
+    for (const c of chunks) {
+      decoder.push(c);
+      for (let item = decoder.read(); item !== undefined; item = decoder.read()) items.push(item);
+    }
+    decoder.end();
+    for (let item = decoder.read(); item !== undefined; item = decoder.read()) items.push(item);
+    return { items, error: undefined };
+  } catch (error) {
+    return { items, error };
+  }
+}
+
+/** An error as "Class: message", for comparing outcomes. */
+export function errorText(error: unknown): string | undefined {
+  if (error === undefined) return undefined;
+  return error instanceof Error ? `${error.constructor.name}: ${error.message}` : `non-error: ${String(error)}`;
 }

@@ -14,6 +14,14 @@ async function removeQuietly(docker: Docker, name: string): Promise<void> {
   });
 }
 
+/** Creates a labelled container without networking, under a fixed name. */
+function createContainer(docker: Docker, name: string, config: Record<string, unknown>): Promise<string> {
+  return idOf(docker, {
+    method: 'POST', path: '/containers/create', query: { name },
+    json: { ...config, Labels: LABELS, HostConfig: { NetworkMode: 'none' } },
+  });
+}
+
 async function idOf(docker: Docker, spec: Parameters<Docker['requester']['json']>[0]): Promise<string> {
   const created = await docker.requester.json(spec);
   if (!isObject(created) || typeof created.Id !== 'string') throw new Error(`no Id in ${JSON.stringify(created)}`);
@@ -33,12 +41,9 @@ export const attachStdin = scenario({
   description: 'POST /containers/create (OpenStdin, StdinOnce), hijacked attach with stdin, start, half-close, remove',
   setup: (docker) => removeQuietly(docker, ATTACH_NAME),
   async run(docker, ctx) {
-    const id = await idOf(docker, {
-      method: 'POST', path: '/containers/create', query: { name: ATTACH_NAME },
-      json: {
-        Image: ctx.image, Cmd: ['sh', '-c', 'cat; echo done >&2'], Labels: LABELS, HostConfig: { NetworkMode: 'none' },
-        OpenStdin: true, StdinOnce: true, AttachStdin: true, AttachStdout: true, AttachStderr: true, Tty: false,
-      },
+    const id = await createContainer(docker, ATTACH_NAME, {
+      Image: ctx.image, Cmd: ['sh', '-c', 'cat; echo done >&2'],
+      OpenStdin: true, StdinOnce: true, AttachStdin: true, AttachStdout: true, AttachStderr: true, Tty: false,
     });
     const h = await docker.requester.upgrade({ method: 'POST', path: `/containers/${id}/attach`, query: { stream: true, stdin: true, stdout: true, stderr: true } });
     const reading = output(h.frames({ tty: false }));
@@ -59,10 +64,7 @@ export const execStdin = scenario({
   description: 'exec create, hijacked exec start (JSON body) with stdin, half-close, exec inspect',
   setup: (docker) => removeQuietly(docker, EXEC_NAME),
   async run(docker, ctx) {
-    const id = await idOf(docker, {
-      method: 'POST', path: '/containers/create', query: { name: EXEC_NAME },
-      json: { Image: ctx.image, Cmd: ['sleep', '3600'], Labels: LABELS, HostConfig: { NetworkMode: 'none' } },
-    });
+    const id = await createContainer(docker, EXEC_NAME, { Image: ctx.image, Cmd: ['sleep', '3600'] });
     await docker.requester.empty({ method: 'POST', path: `/containers/${id}/start` });
     const execId = await idOf(docker, {
       method: 'POST', path: `/containers/${id}/exec`,

@@ -5,32 +5,19 @@ import {
   type Frame,
 } from '../../src/index.js';
 import { DEFAULT_MAX_FRAME_BYTES, FrameDecoder } from '../../src/engine/streams/demux.js';
-import { Prng, chunkings, collect, frame, fromChunks, fuzzSeed, randomChunks, readableOf, settle } from '../helpers/streams.js';
+import { Prng, chunkings, collect, decodeAll, errorText, frame, fromChunks, fuzzSeed, randomChunks, readableOf, settle } from '../helpers/streams.js';
 
 type Outcome = { frames: string[]; error: string | undefined };
 
 /** Frames as comparable strings; errors as "Class: message". */
 function describe(frames: readonly Frame[], error: unknown): Outcome {
-  return {
-    frames: frames.map((f) => `${f.stream}:${f.data.toString('hex')}`),
-    error: error === undefined ? undefined : error instanceof Error ? `${error.constructor.name}: ${error.message}` : `non-error: ${String(error)}`,
-  };
+  return { frames: frames.map((f) => `${f.stream}:${f.data.toString('hex')}`), error: errorText(error) };
 }
 
 /** Feeds chunks to a FrameDecoder synchronously. */
-function decodeSync(chunks: readonly Buffer[], maxFrameBytes?: number): Outcome {
-  const decoder = new FrameDecoder(maxFrameBytes === undefined ? {} : { maxFrameBytes });
-  const frames: Frame[] = [];
-  try {
-    for (const c of chunks) {
-      decoder.push(c);
-      for (let f = decoder.read(); f; f = decoder.read()) frames.push(f);
-    }
-    decoder.end();
-    return describe(frames, undefined);
-  } catch (err) {
-    return describe(frames, err);
-  }
+function decodeSync(chunks: readonly Buffer[]): Outcome {
+  const r = decodeAll(new FrameDecoder(), chunks);
+  return describe(r.items, r.error);
 }
 
 /** The same through the async iterator. */

@@ -7,31 +7,17 @@ import {
   type ProgressMessage,
 } from '../../src/index.js';
 import { JsonLineDecoder, LineDecoder } from '../../src/engine/streams/json-lines.js';
-import { Prng, chunkings, collect, fromChunks, fuzzSeed, randomChunks, readableOf } from '../helpers/streams.js';
+import { Prng, chunkings, collect, decodeAll, errorText, fromChunks, fuzzSeed, randomChunks, readableOf } from '../helpers/streams.js';
 
 type Outcome = { values: string[]; error: string | undefined };
 
 function describe(values: readonly unknown[], error: unknown): Outcome {
-  return {
-    values: values.map((v) => JSON.stringify(v)),
-    error: error === undefined ? undefined : error instanceof Error ? `${error.constructor.name}: ${error.message}` : `non-error: ${String(error)}`,
-  };
+  return { values: values.map((v) => JSON.stringify(v)), error: errorText(error) };
 }
 
-function decodeSync(chunks: readonly Buffer[], maxLineBytes?: number): Outcome {
-  const d = new JsonLineDecoder(maxLineBytes === undefined ? {} : { maxLineBytes });
-  const values: unknown[] = [];
-  try {
-    for (const c of chunks) {
-      d.push(c);
-      for (let v = d.read(); v !== undefined; v = d.read()) values.push(v);
-    }
-    d.end();
-    for (let v = d.read(); v !== undefined; v = d.read()) values.push(v);
-    return describe(values, undefined);
-  } catch (err) {
-    return describe(values, err);
-  }
+function decodeSync(chunks: readonly Buffer[]): Outcome {
+  const r = decodeAll(new JsonLineDecoder(), chunks);
+  return describe(r.items, r.error);
 }
 
 async function decodeAsync(chunks: readonly Buffer[]): Promise<Outcome> {
