@@ -473,3 +473,12 @@ t.test('the iterator: concurrent next() calls are served in order; return() duri
   await t.rejects(it3.throw(new Error('consumer failed')), /consumer failed/);
   t.same(await it3.next(), { value: undefined, done: true }, 'done after throw()');
 });
+
+t.test('demuxToStreams: a source failing before anyone reads is reported through done', async (t) => {
+  const source = new PassThrough();
+  const { stdout, done } = demuxToStreams(source);
+  source.destroy(new Error('connection reset before the first read'));
+  await settle();
+  stdout.resume();
+  await t.rejects(done, { name: 'DockerError', message: /connection reset before the first read/ });
+});

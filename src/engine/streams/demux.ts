@@ -340,6 +340,8 @@ class DemuxOutput extends Readable {
  */
 export function demuxToStreams(source: ByteSource, options: DemuxToStreamsOptions = {}): DemuxedStreams {
   const decoder = new FrameDecoder(options);
+  // watch the source from the start: a failure before anyone reads is reported, not thrown at the process
+  const puller = new ChunkPuller(source, options);
   let start: () => void = () => undefined;
   const begun = new Promise<void>((resolve) => { start = resolve; });
   const stdout = new DemuxOutput(options.highWaterMark, () => start());
@@ -355,7 +357,6 @@ export function demuxToStreams(source: ByteSource, options: DemuxToStreamsOption
 
   const pump = async (): Promise<void> => {
     await begun;
-    const puller = new ChunkPuller(source, options);
     try {
       for (;;) {
         if (signal?.aborted) throw abortError(signal);
