@@ -69,6 +69,8 @@ export class ReplayServer {
   private readonly sockets = new Set<Duplex>();
   private readonly misses: ReplayReport['misses'] = [];
   private listening = false;
+  private accepted = 0;
+  private waiters: Array<{ count: number; resolve: () => void }> = [];
 
   private constructor(fixtures: readonly Fixture[], options: ReplayOptions) {
     this.exchanges = fixtures.flatMap((f) => f.exchanges);
@@ -81,7 +83,6 @@ export class ReplayServer {
       : createHttpServer(handler);
     this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => { void this.onUpgrade(req, socket, head); });
     this.server.on('connection', (s: Socket) => this.track(s));
-    this.server.on('secureConnection', (s: Socket) => this.track(s));
   }
 
   /** Starts a replay server for one or more fixtures (their exchanges are concatenated). */
@@ -92,6 +93,8 @@ export class ReplayServer {
   }
 
   private track(s: Duplex): void {
+    if (this.sockets.has(s)) return;
+    this.accepted++;
     this.sockets.add(s);
     s.once('close', () => this.sockets.delete(s));
   }
@@ -115,6 +118,32 @@ export class ReplayServer {
     const a = this.server.address() as AddressInfo;
     const host = a.family === 'IPv6' ? `[${a.address}]` : a.address;
     return `tcp://${host}:${a.port}`;
+  }
+
+  /** Resolves once the server has seen `count` requests (to act at a known point, without sleeping). */
+  waitForRequests(count: number): Promise<void> {
+    if (this.requests.length >= count) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push({ count, resolve }));
+  }
+
+  private seen(request: SeenRequest): void {
+    this.requests.push(request);
+    const due = this.waiters.filter((w) => this.requests.length >= w.count);
+    this.waiters = this.waiters.filter((w) => this.requests.length < w.count);
+    for (const w of due) w.resolve();
+  }
+
+  /** Connections accepted so far, and how many are open now (keep-alive reuse shows as total staying low). */
+  get connections(): { total: number; open: number } {
+    return { total: this.accepted, open: this.sockets.size };
+  }
+
+  /** Resolves once no client connection is open (after a client closed its pool). */
+  async idle(): Promise<void> {
+    while (this.sockets.size > 0) {
+      const any = this.sockets.values().next().value as Duplex;
+      await new Promise<void>((resolve) => { if (any.destroyed) resolve(); else any.once('close', () => resolve()); });
+    }
   }
 
   /** The TCP port (TCP listeners only). */
@@ -257,7 +286,7 @@ export class ReplayServer {
       return;
     }
     const entry = this.find(method, url.pathname, query, body.body);
-    this.requests.push({ method, path: url.pathname, query, headers: req.headers, body: body.body, bodyBytes: body.bytes, exchange: entry?.index ?? -1 });
+    this.seen({ method, path: url.pathname, query, headers: req.headers, body: body.body, bodyBytes: body.bytes, exchange: entry?.index ?? -1 });
     if (!entry) {
       const message = this.explainMiss(method, url.pathname, query);
       this.misses.push({ method, path: url.pathname, message });
@@ -342,14 +371,13 @@ export class ReplayServer {
   }
 
   private async onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
-    this.track(socket);
     socket.on('error', () => undefined);
     const url = new URL(req.url ?? '/', 'http://replay');
     const query = queryRecord(url.searchParams);
     const method = req.method ?? 'POST';
     const { body, bytes, rest } = await this.readRequestBody(req, head, socket);
     const entry = this.find(method, url.pathname, query, body);
-    this.requests.push({ method, path: url.pathname, query, headers: req.headers, body, bodyBytes: bytes, exchange: entry?.index ?? -1 });
+    this.seen({ method, path: url.pathname, query, headers: req.headers, body, bodyBytes: bytes, exchange: entry?.index ?? -1 });
     if (!entry) {
       const message = this.explainMiss(method, url.pathname, query);
       this.misses.push({ method, path: url.pathname, message });
