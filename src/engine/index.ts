@@ -9,6 +9,14 @@ export { MIN_API_VERSION, MAX_API_VERSION, compareApiVersions, apiVersionAtLeast
 export type { PingInfo } from './negotiate.js';
 export type { CallOptions } from './request.js';
 export type { PingResult, SystemDfOptions } from './resources/system.js';
+export {
+  ContainersApi, decodePathStat,
+  type ContainerListFilters, type ContainerCreateOptions, type ContainerListOptions, type ContainerStopOptions,
+  type ContainerKillOptions, type ContainerRemoveOptions, type ContainerWaitOptions, type ContainerWaiter, type WaitCondition,
+  type StateChangeResult, type ContainerUpdateRequest, type ContainerPathStat, type ArchiveOptions, type PutArchiveOptions,
+} from './resources/containers.js';
+export { EngineContext } from './context.js';
+export { filtersQuery, labelFilter, type Filters } from './filters.js';
 export type * from './types/system.js';
 export type * from './types/common.js';
 export type * from './types/containers.js';
