@@ -15,6 +15,12 @@ export {
   type ContainerKillOptions, type ContainerRemoveOptions, type ContainerWaitOptions, type ContainerWaiter, type WaitCondition,
   type StateChangeResult, type ContainerUpdateRequest, type ContainerPathStat, type ArchiveOptions, type PutArchiveOptions,
 } from './resources/containers.js';
+export { ImagesApi, type ImageListFilters, type ImageListOptions, type ImageRemoveOptions, type ImageInspectOptions } from './resources/images.js';
+export { parseImageReference, authKeyFor, DOCKER_HUB, DOCKER_HUB_AUTH_KEY, type ImageReference } from './reference.js';
+export {
+  CredentialStore, RegistryAuth, encodeAuthHeader, authHeaderOf,
+  type AuthConfig, type AuthOption, type CredentialHelperRunner, type CredentialStoreOptions,
+} from './auth.js';
 export { EngineContext } from './context.js';
 export { filtersQuery, labelFilter, type Filters } from './filters.js';
 export type * from './types/system.js';
