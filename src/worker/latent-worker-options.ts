@@ -83,7 +83,7 @@ export function workerNameProblem(name: unknown): string | undefined {
  * wrong, so checking can go on).
  */
 export function latentWorkerSettings(options: LatentWorkerOptions, problems: ConfigProblems,
-  defaults: Partial<typeof LATENT_WORKER_DEFAULTS> = {}): LatentWorkerSettings {
+  defaults: Partial<Record<keyof typeof LATENT_WORKER_DEFAULTS, number>> = {}): LatentWorkerSettings {
   const d = { ...LATENT_WORKER_DEFAULTS, ...defaults };
   const nameProblem = workerNameProblem(options.name);
   if (nameProblem !== undefined) problems.add('name', nameProblem);
