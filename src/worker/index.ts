@@ -28,7 +28,7 @@ export {
 } from './environment.js';
 export {
   checkConfig, renderDockerOptions, defaultMasterId,
-  type DockerLatentWorkerOptions, type DockerWorkerConfig, type RenderedDockerOptions, type HostConfigOptions,
+  type DockerLatentWorkerOptions, type DockerWorkerConfig, type RenderedDockerOptions, type HostConfigOptions, type HostConfigValue,
   type ReadinessStrategy, type ContextEncoding,
 } from './options.js';
 export { engineHostConfigName, CONTEXT_ENCODINGS } from './option-checks.js';

@@ -28,8 +28,13 @@ export type ContextEncoding = typeof CONTEXT_ENCODINGS[number];
  */
 export type ReadinessStrategy = typeof READINESS[number] | { readonly logLine: RegExp };
 
+/** A host-config value: JSON-like data, or a function of the build's properties giving one. */
+export type HostConfigValue =
+  | string | number | boolean | null | readonly unknown[] | { readonly [key: string]: unknown }
+  | ((props: BuildProperties) => unknown);
+
 /** Host-config fields by their Engine API names (`NetworkMode`, `Binds`, `Init`, …); each value may be renderable. */
-export type HostConfigOptions = { readonly [key: string]: Renderable<unknown> };
+export type HostConfigOptions = { readonly [key: string]: HostConfigValue };
 
 /**
  * Options of a Docker latent worker: Buildbot's `DockerLatentWorker`
