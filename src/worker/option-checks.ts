@@ -25,10 +25,13 @@ export const READINESS = ['attached', 'healthy', 'running'] as const;
 
 const TLS_KEYS = ['verify', 'ca', 'cert', 'key', 'certPath', 'servername'];
 
+/** `true` or `false`. */
 export const isBoolean: ValueCheck = (v) => (typeof v === 'boolean' ? undefined : `must be true or false, got ${describeType(v)}`);
 
+/** Any string. */
 export const isString: ValueCheck = (v) => (typeof v === 'string' ? undefined : `must be a string, got ${describeType(v)}`);
 
+/** A string other than `''`. */
 export const isNonEmptyString: ValueCheck = (v) => isString(v, '') ?? (v === '' ? 'must not be empty' : undefined);
 
 /** Runs `check` after `first` passed. */
@@ -47,8 +50,10 @@ function fromThrow(fn: (value: string) => unknown): (value: string) => string | 
   };
 }
 
+/** A `DOCKER_HOST`-style endpoint the engine client accepts. */
 export const dockerHostCheck = then(isNonEmptyString, fromThrow((v) => parseHost(v, 'dockerHost')));
 
+/** `true`, `false`, or TLS options with known keys, `cert` and `key` together. */
 export const tlsCheck: ValueCheck = (v) => {
   if (typeof v === 'boolean') return undefined;
   if (!isPlainObject(v)) return `must be true, false or TLS options, got ${describeType(v)}`;
@@ -58,41 +63,54 @@ export const tlsCheck: ValueCheck = (v) => {
   return undefined;
 };
 
+/** `major.minor`, not below the oldest API version berth speaks. */
 export const apiVersionCheck = then(isString, (v) => {
   if (!parseApiVersion(v)) return `"${v}" is not an API version (major.minor, e.g. 1.41)`;
   return compareApiVersions(v, MIN_API_VERSION) < 0 ? `${v} is below the oldest API version berth speaks (${MIN_API_VERSION})` : undefined;
 });
 
+/** An image reference (`[registry/]name[:tag][@digest]`). */
 export const imageCheck = then(isString, imageReferenceProblem);
 
+/** One of {@link CONTEXT_ENCODINGS}. */
 export const encodingCheck: ValueCheck = (v) =>
   (CONTEXT_ENCODINGS as readonly unknown[]).includes(v) ? undefined : `must be one of ${CONTEXT_ENCODINGS.join(', ')}, got ${JSON.stringify(v)}`;
 
+/** A build stage name, or `''` for the last stage. */
 export const buildTargetCheck = then(isString, (v) =>
   v === '' || /^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(v) ? undefined : `"${v}" is not a build stage name`);
 
+/** A `docker -v` volume specification. */
 export const volumeCheck = then(isString, fromThrow(parseVolumeSpec));
 
+/** A container host name: letters, digits, `_`, `.`, `-`, at most 64 characters. */
 export const hostnameCheck = then(isNonEmptyString, (v) =>
   v.length <= 64 && /^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(v) ? undefined : `"${v}" is not a host name (letters, digits, "_", ".", "-"; at most 64)`);
 
+/** One of the master protocols the worker image speaks. */
 export const protocolCheck: ValueCheck = (v) =>
   (MASTER_PROTOCOLS as readonly unknown[]).includes(v) ? undefined : `must be one of ${MASTER_PROTOCOLS.join(', ')}, got ${JSON.stringify(v)}`;
 
+/** A TCP port, 1-65535. */
 export const portCheck: ValueCheck = (v) =>
   Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 65535 ? undefined : `must be a port number (1-65535), got ${String(v)}`;
 
+/** `user[:group]`, by name or id. */
 export const userCheck = then(isNonEmptyString, (v) =>
   /^[^\s:]+(?::[^\s:]+)?$/.test(v) ? undefined : `"${v}" is not user[:group]`);
 
+/** An absolute path (POSIX or Windows). */
 export const workingDirCheck = then(isString, (v) => (v.startsWith('/') || /^[A-Za-z]:[\\/]/.test(v) ? undefined : `"${v}" must be an absolute path`));
 
+/** `os[/arch[/variant]]`, lower-case. */
 export const platformCheck = then(isString, (v) =>
   /^[a-z0-9_]+(?:\/[a-z0-9_]+(?:\/[a-z0-9_.]+)?)?$/.test(v) ? undefined : `"${v}" is not os[/arch[/variant]] (e.g. linux/arm64/v8)`);
 
+/** A signal name (`SIGTERM`, `TERM`, `SIGRTMIN+3`) or number. */
 export const stopSignalCheck = then(isString, (v) =>
   /^(?:SIG)?[A-Z][A-Z0-9]*(?:[+-]\d+)?$|^\d+$/.test(v) ? undefined : `"${v}" is not a signal (e.g. SIGTERM, TERM or 15)`);
 
+/** A whole number of seconds, at least 0. */
 export const stopTimeoutCheck: ValueCheck = (v) =>
   Number.isInteger(v) && (v as number) >= 0 ? undefined : `must be a whole number of seconds, got ${String(v)}`;
 
@@ -102,18 +120,21 @@ export const commandCheck: ValueCheck = (v) => {
   return Array.isArray(v) ? undefined : `must be a string or an array of strings, got ${describeType(v)}`;
 };
 
+/** A readiness strategy: `'attached'`, `'healthy'`, `'running'` or `{ logLine: RegExp }`. */
 export const readinessCheck: ValueCheck = (v) => {
   if ((READINESS as readonly unknown[]).includes(v)) return undefined;
   if (isPlainObject(v) && v.logLine instanceof RegExp && Object.keys(v).length === 1) return undefined;
   return `must be ${READINESS.map((r) => `'${r}'`).join(', ')} or { logLine: RegExp }, got ${describeType(v)}`;
 };
 
+/** A user label key (the last part of `path`): non-empty, not in berth's reserved prefix. */
 export const labelKeyCheck: ValueCheck = (_v, path) => {
   const key = path.slice(path.indexOf('.') + 1);
   if (key === '') return 'a label key must not be empty';
   return key.startsWith(RESERVED_LABEL_PREFIX) ? `the prefix "${RESERVED_LABEL_PREFIX}" is kept for berth's own labels` : undefined;
 };
 
+/** A user environment variable (its name is the last part of `path`). */
 export const envEntryCheck: ValueCheck = (v, path) => {
   const name = path.slice(path.indexOf('.') + 1);
   return isString(v, path) ?? fromThrow(() => checkUserEnvironment({ [name]: v as string }))(name);

@@ -45,8 +45,11 @@ export class FakeWorker extends LatentWorker<FakeBuild> {
   throwOnStop: Error | undefined;
   throwOnStart: Error | undefined;
 
+  private readonly manualClock: ManualClock;
+
   constructor(options: Partial<Omit<LatentWorkerOptions, 'clock'>> & { clock: ManualClock }) {
     super({ name: 'w1', ...options });
+    this.manualClock = options.clock;
     this.on('event', (e) => this.events.push(e));
   }
 
@@ -87,6 +90,14 @@ export class FakeWorker extends LatentWorker<FakeBuild> {
     const s = this.stops.at(-1);
     if (!s) throw new Error('stopInstance was not called');
     return s;
+  }
+
+  /** Lets the last start return `result`, then the worker inside attach, letting reactions run after each. */
+  async startAndAttach(result: boolean | InstanceInfo = true): Promise<void> {
+    this.lastStart().result.resolve(result);
+    await this.manualClock.flush();
+    this.attached();
+    await this.manualClock.flush();
   }
 
   /** The events of one type, in order. */

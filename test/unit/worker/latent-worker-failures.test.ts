@@ -73,10 +73,7 @@ t.test('failed starts quarantine the worker, doubling up to the maximum; a succe
   await clock.advance(30_000);
   const ok = track(w.substantiate());
   await clock.flush();
-  w.lastStart().result.resolve(true);
-  await clock.flush();
-  w.attached();
-  await clock.flush();
+  await w.startAndAttach();
   t.equal(ok.value, true);
   w.buildStarted();
   w.buildFinished({ success: true });

@@ -108,10 +108,7 @@ t.test('an idle stop followed by a request restarts cleanly', async (t) => {
   t.equal(w.state, 'INSUBSTANTIATING_SUBSTANTIATING');
   w.lastStop().result.resolve();
   await clock.flush();
-  w.lastStart().result.resolve(true);
-  await clock.flush();
-  w.attached();
-  await clock.flush();
+  await w.startAndAttach();
   t.equal(p.value, true);
   t.same(w.invariantViolations(), []);
 });

@@ -85,10 +85,7 @@ t.test('two builds share one start', async (t) => {
   await clock.flush();
   t.equal(w.starts.length, 1, 'one startInstance for three requests');
   t.same(w.lastStart().build, { id: 'a' }, 'the start is for the first build');
-  w.lastStart().result.resolve({ id: 'x' });
-  await clock.flush();
-  w.attached();
-  await clock.flush();
+  await w.startAndAttach({ id: 'x' });
   t.same([a.value, b.value, c.value], [true, true, true]);
   t.match(w.eventsOf('substantiated'), [{ waiters: 3 }]);
 });
@@ -102,10 +99,7 @@ t.test('two workers start in parallel', async (t) => {
   await clock.flush();
   t.equal(w1.starts.length, 1);
   t.equal(w2.starts.length, 1, 'the second start does not wait for the first');
-  w2.lastStart().result.resolve(true);
-  await clock.flush();
-  w2.attached();
-  await clock.flush();
+  await w2.startAndAttach();
   t.equal(p2.value, true);
   t.notOk(p1.settled);
   t.equal(w1.state, 'SUBSTANTIATING_STARTING');
@@ -182,10 +176,7 @@ t.test('negative buildWaitTimeout: a substantiate after a lost connection restar
   await clock.flush();
   t.equal(w.starts.length, 2);
   t.same(w.lastStart().build, { id: 'b2' });
-  w.lastStart().result.resolve(true);
-  await clock.flush();
-  w.attached();
-  await clock.flush();
+  await w.startAndAttach();
   t.equal(p.value, true);
 });
 
@@ -204,10 +195,7 @@ t.test('a request during insubstantiation waits for the stop, then starts', asyn
   t.ok(stopped.settled);
   t.equal(w.state, 'SUBSTANTIATING_STARTING');
   t.same(w.lastStart().build, { id: 'b2' });
-  w.lastStart().result.resolve(true);
-  await clock.flush();
-  w.attached();
-  await clock.flush();
+  await w.startAndAttach();
   t.equal(p.value, true);
   t.same(w.transitions().slice(3), [
     'SUBSTANTIATED>INSUBSTANTIATING', 'INSUBSTANTIATING>INSUBSTANTIATING_SUBSTANTIATING',
@@ -294,10 +282,7 @@ t.test('an incompatible build waits; it gets the worker once the instance stops'
     await clock.flush();
     t.same(w.lastStart().build, { id: 'b2', kind: 'debian' });
     t.equal(await w.isCompatibleWithBuild({ id: 'b4', kind: 'alpine' }), false, 'a start in flight keeps its rendering');
-    w.lastStart().result.resolve(true);
-    await clock.flush();
-    w.attached();
-    await clock.flush();
+    await w.startAndAttach();
     t.equal(p.value, true);
   });
   t.test('buildWaitTimeout > 0: only after the idle timeout', async (t) => {
