@@ -41,6 +41,11 @@ t.test('a missing socket: exit 3, one line and a hint; --json says the same', as
   t.equal(hint, `hint: is the engine running? endpoint ${host} from the host option`);
   t.match(r.stdout, /^endpoint\s+unix:\/\/\/tmp\/berth-no-such-dir\/docker\.sock$/m, 'what was tried is shown');
 
+  const quiet = await runBerth(['-q', 'doctor', '--host', host], env);
+  t.equal(quiet.code, 3);
+  t.equal(quiet.stdout, '', '--quiet: no report');
+  t.same(failureLines(t, quiet), [line, hint], 'the error stays');
+
   const j = await runBerth(['doctor', '--host', host, '--json'], env);
   t.equal(j.code, 3);
   const rep = report(t, j);
@@ -77,6 +82,7 @@ t.test('the recorded doctor session replays to the same report', async (t) => {
   const r = await runBerth(sessions.doctor.args, { ...env, DOCKER_HOST: fake.host });
   t.equal(r.code, 0, r.stderr);
   t.equal(maskDoctor(r.stdout, fake.host), sessions.doctor.stdout);
+  t.equal(r.stderr, '', 'nothing on stderr when all is well (no spinner off a terminal)');
   t.match(r.stdout, /^ping\s+\d+\.\d+ ms median of 5 \(/m, 'five pings timed');
   const served = await fake.exited();
   t.equal(served.code, 0, 'every recorded exchange was asked for, and nothing else');

@@ -51,7 +51,8 @@ With --json, one JSON object is printed on stdout, for success and failure.`,
       out.result(JSON.stringify(report, null, 2));
       return report.exitCode;
     }
-    for (const line of formatReport(report, out.style)) out.result(line);
+    // --quiet: only the verdict
+    if (!out.quiet) for (const line of formatReport(report, out.style)) out.result(line);
     if (report.error) {
       out.error(report.error.message, report.error.hint ?? undefined);
       if (out.debug) out.stderr.write(`${debugText(cause)}\n`);
