@@ -2,6 +2,7 @@ import { createServer as createHttpServer, type IncomingMessage, type Server, ty
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { unlink } from 'node:fs/promises';
+import { claimSocketPath } from './socket-path.js';
 import type { Duplex } from 'node:stream';
 import {
   matchesQuery, matchesValue, queryRecord,
@@ -57,6 +58,8 @@ interface Entry {
   exchange: Exchange;
   index: number;
   used: number;
+  /** Times the answer was completely sent (or the client hung up on it). */
+  answered: number;
 }
 
 export class ReplayServer {
@@ -68,13 +71,14 @@ export class ReplayServer {
   private readonly server: Server;
   private readonly sockets = new Set<Duplex>();
   private readonly misses: ReplayReport['misses'] = [];
+  private readonly consumedWaiters: Array<() => void> = [];
   private listening = false;
   private accepted = 0;
   private waiters: Array<{ count: number; resolve: () => void }> = [];
 
   private constructor(fixtures: readonly Fixture[], options: ReplayOptions) {
     this.exchanges = fixtures.flatMap((f) => f.exchanges);
-    this.entries = this.exchanges.map((exchange, index) => ({ exchange, index, used: 0 }));
+    this.entries = this.exchanges.map((exchange, index) => ({ exchange, index, used: 0, answered: 0 }));
     this.options = options;
     const listen = options.listen;
     const handler = (req: IncomingMessage, res: ServerResponse): void => { void this.onRequest(req, res); };
@@ -101,7 +105,7 @@ export class ReplayServer {
 
   private async listen(): Promise<void> {
     const l = this.options.listen;
-    if ('socketPath' in l) await unlink(l.socketPath).catch(() => undefined);
+    if ('socketPath' in l) await claimSocketPath(l.socketPath);
     await new Promise<void>((resolve, reject) => {
       this.server.once('error', reject);
       const done = (): void => { this.server.off('error', reject); resolve(); };
@@ -160,6 +164,26 @@ export class ReplayServer {
         .map((e) => ({ index: e.index, method: e.exchange.request.method, path: e.exchange.request.path })),
       misses: [...this.misses],
     };
+  }
+
+  /**
+   * Resolves once every recorded exchange (except `repeat` ones) has been
+   * answered completely: the last byte written, or the client gone.
+   */
+  consumed(): Promise<void> {
+    if (this.allAnswered()) return Promise.resolve();
+    return new Promise((resolve) => this.consumedWaiters.push(resolve));
+  }
+
+  private allAnswered(): boolean {
+    return this.entries.every((e) => e.exchange.repeat === true || e.answered > 0);
+  }
+
+  private markAnswered(entry: Entry): void {
+    entry.answered++;
+    if (this.consumedWaiters.length > 0 && this.allAnswered()) {
+      for (const resolve of this.consumedWaiters.splice(0)) resolve();
+    }
   }
 
   /** Throws when a request missed or an exchange was never asked for. */
@@ -298,24 +322,33 @@ export class ReplayServer {
     const ex = entry.exchange;
     if (ex.fault) {
       this.injectFault(ex, res);
+      this.markAnswered(entry);
       return;
     }
     if (!ex.response) {
       res.writeHead(599, 'Replay Miss', { 'content-type': 'application/json' });
       res.end(JSON.stringify({ message: `berth replay: exchange #${entry.index} is an upgrade; the request did not ask to upgrade` }));
+      this.markAnswered(entry);
       return;
     }
-    this.writeResponse(ex.response, res, method);
+    const sent = new Promise<void>((resolve) => {
+      res.once('finish', resolve);
+      res.once('close', resolve);
+    });
+    if (this.writeResponse(ex.response, res, method) === 'open') this.markAnswered(entry);
+    else await sent.then(() => this.markAnswered(entry));
   }
 
-  private writeResponse(r: FixtureResponse, res: ServerResponse, method: string): void {
+  /** Writes a recorded response; `open` when it stays open (the recorded client hung up first). */
+  private writeResponse(r: FixtureResponse, res: ServerResponse, method: string): 'ended' | 'open' {
     const headers = replayHeaders(r.headers);
     if (r.chunks) {
       res.writeHead(r.statusCode, r.statusMessage, headers);
       res.flushHeaders();
       for (const c of r.chunks) res.write(Buffer.from(c, 'base64'));
-      if (!r.open) res.end();
-      return;
+      if (r.open) return 'open';
+      res.end();
+      return 'ended';
     }
     let payload: Buffer;
     if (r.bodyText !== undefined) payload = Buffer.from(r.bodyText, 'utf8');
@@ -325,6 +358,7 @@ export class ReplayServer {
     else if (r.headers['content-length'] !== undefined) headers['content-length'] = String(r.headers['content-length']);
     res.writeHead(r.statusCode, r.statusMessage, headers);
     res.end(method === 'HEAD' ? undefined : payload);
+    return 'ended';
   }
 
   private injectFault(ex: Exchange, res: ServerResponse): void {
@@ -385,7 +419,14 @@ export class ReplayServer {
       return;
     }
     entry.used++;
-    const ex = entry.exchange;
+    try {
+      await this.answerUpgrade(entry.exchange, socket, rest);
+    } finally {
+      this.markAnswered(entry);
+    }
+  }
+
+  private async answerUpgrade(ex: Exchange, socket: Duplex, rest: Buffer): Promise<void> {
     if (ex.fault) {
       if (ex.fault.kind === 'refuse-upgrade') socket.end(rawHttpError(ex.fault.statusCode ?? 409, ex.fault.message ?? 'injected refusal'));
       else socket.destroy();
