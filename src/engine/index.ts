@@ -9,7 +9,29 @@ export { MIN_API_VERSION, MAX_API_VERSION, compareApiVersions, apiVersionAtLeast
 export type { PingInfo } from './negotiate.js';
 export type { CallOptions } from './request.js';
 export type { PingResult, SystemDfOptions } from './resources/system.js';
+export {
+  ContainersApi, decodePathStat,
+  type ContainerListFilters, type ContainerCreateOptions, type ContainerListOptions, type ContainerStopOptions,
+  type ContainerKillOptions, type ContainerRemoveOptions, type ContainerWaitOptions, type ContainerWaiter, type WaitCondition,
+  type StateChangeResult, type ContainerUpdateRequest, type ContainerPathStat, type ArchiveOptions, type PutArchiveOptions,
+} from './resources/containers.js';
+export { ImagesApi, type ImageListFilters, type ImageListOptions, type ImageRemoveOptions, type ImageInspectOptions } from './resources/images.js';
+export { parseImageReference, authKeyFor, DOCKER_HUB, DOCKER_HUB_AUTH_KEY, type ImageReference } from './reference.js';
+export {
+  CredentialStore, RegistryAuth, encodeAuthHeader, authHeaderOf,
+  type AuthConfig, type AuthOption, type CredentialHelperRunner, type CredentialStoreOptions,
+} from './auth.js';
+export { EngineContext } from './context.js';
+export { filtersQuery, labelFilter, type Filters } from './filters.js';
 export type * from './types/system.js';
+export type * from './types/common.js';
+export type * from './types/containers.js';
+export type * from './types/images.js';
+export type * from './types/networks.js';
+export type * from './types/volumes.js';
+export type * from './types/swarm.js';
+export type * from './types/exec.js';
+export type * from './types/events.js';
 export {
   demux, demuxToStreams, demuxBuffer, splitOutput, rawFrames, outputFrames, isMultiplexed, FrameDecoder,
   DEFAULT_MAX_FRAME_BYTES, MULTIPLEXED_STREAM, RAW_STREAM,

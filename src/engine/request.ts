@@ -92,6 +92,8 @@ export const JSON_BODY_LIMIT = 256 << 20;
 
 const TOO_NEW = /client version (\d+\.\d+) is too new\. Maximum supported API version is (\d+\.\d+)/i;
 const TOO_OLD = /client version (\d+\.\d+) is too old\. Minimum supported API version is (\d+\.\d+)/i;
+/** What engines answer for a route they do not have (dockerd: "page not found", podman: "Not Found"). */
+const UNKNOWN_ROUTE = /^(404 )?(page )?not found\.?$/i;
 const PLAIN_TO_TLS = /Client sent an HTTP request to an HTTPS server/i;
 
 /** Encodes a query; arrays repeat keys, objects become JSON, booleans `1`/`0`. */
@@ -169,22 +171,36 @@ export function destroyQuietly(body: Readable): void {
   body.destroy();
 }
 
+/** What an error body says: the engine's message, and podman's `cause` when present. */
+export interface ErrorBody {
+  message: string;
+  cause?: string | undefined;
+}
+
 /** The engine's message from an error body: `{"message"}`, podman's shape, or trimmed text. */
-export function engineMessage(body: Buffer, statusCode: number, request: RequestInfo): string {
+export function parseErrorBody(body: Buffer, statusCode: number, request: RequestInfo): ErrorBody {
   const text = body.toString('utf8').trim();
   if (text === '') {
-    return `engine answered ${statusCode} with no message; does it support API version ${request.apiVersion ?? '(unversioned)'}?`;
+    return { message: `engine answered ${statusCode} with no message; does it support API version ${request.apiVersion ?? '(unversioned)'}?` };
   }
   if (text.startsWith('{')) {
     try {
       const parsed: unknown = JSON.parse(text);
-      if (isObject(parsed) && typeof parsed.message === 'string' && parsed.message !== '') return parsed.message;
-      if (isObject(parsed)) return `engine answered ${statusCode} without an error message`;
+      if (isObject(parsed)) {
+        const cause = typeof parsed.cause === 'string' ? parsed.cause : undefined;
+        if (typeof parsed.message === 'string' && parsed.message !== '') return { message: parsed.message, cause };
+        return { message: `engine answered ${statusCode} without an error message`, cause };
+      }
     } catch {
       // not JSON after all: use the text
     }
   }
-  return text.length > 2000 ? `${text.slice(0, 2000)}…` : text;
+  return { message: text.length > 2000 ? `${text.slice(0, 2000)}…` : text };
+}
+
+/** The engine's message from an error body (see {@link parseErrorBody}). */
+export function engineMessage(body: Buffer, statusCode: number, request: RequestInfo): string {
+  return parseErrorBody(body, statusCode, request).message;
 }
 
 export class Requester {
@@ -270,7 +286,10 @@ export class Requester {
       request: info,
       signal: spec.signal,
       timeout: spec.timeout ?? this.defaults.timeout ?? DEFAULT_HEADERS_TIMEOUT,
-      errorFor: (status, errorBody) => this.errorFor(status, engineMessage(errorBody, status, info), info, retried),
+      errorFor: (status, errorBody) => {
+        const parsed = parseErrorBody(errorBody, status, info);
+        return this.errorFor(status, parsed.message, info, retried, parsed.cause);
+      },
       connectionError: (err) => this.transport.connectionError(err, info),
     });
   }
@@ -320,11 +339,15 @@ export class Requester {
     }
     const errorBody = spec.method === 'HEAD' ? Buffer.alloc(0) : await readBounded(res.body, ERROR_BODY_LIMIT);
     if (spec.method === 'HEAD') destroyQuietly(res.body);
-    const message = engineMessage(errorBody, status, info);
-    throw this.errorFor(status, message, info, retried);
+    const parsed = parseErrorBody(errorBody, status, info);
+    let message = parsed.message;
+    if (status === 404 && UNKNOWN_ROUTE.test(message)) {
+      message = `${message}: the engine does not implement ${spec.method} ${spec.path} (at API version ${info.apiVersion ?? 'unversioned'})`;
+    }
+    throw this.errorFor(status, message, info, retried, parsed.cause);
   }
 
-  private errorFor(status: number, message: string, info: RequestInfo, retried: boolean): Error {
+  private errorFor(status: number, message: string, info: RequestInfo, retried: boolean, cause?: string): Error {
     if (status === 400 && PLAIN_TO_TLS.test(message)) {
       return new DockerConnectionError(`the engine at ${this.transport.endpoint.url} answered: ${message}`, {
         endpoint: this.transport.endpoint.url, request: info,
@@ -343,7 +366,7 @@ export class Requester {
     if (tooOld) {
       return new DockerVersionError(`API version ${tooOld[1] ?? '?'} is older than this engine accepts (minimum ${tooOld[2] ?? '?'})${this.version.pinned ? `; it was pinned by ${this.version.pinnedBy ?? 'an option'}` : ''}`);
     }
-    return apiErrorFor(status, message, info);
+    return apiErrorFor(status, message, info, cause);
   }
 
   /** Sends and parses a JSON body (bounded); the result is `unknown` for the caller to narrow. */

@@ -2,6 +2,7 @@ import { createServer as createHttpServer, type IncomingMessage, type Server, ty
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { unlink } from 'node:fs/promises';
+import { claimSocketPath } from './socket-path.js';
 import type { Duplex } from 'node:stream';
 import {
   matchesQuery, matchesValue, queryRecord,
@@ -61,6 +62,8 @@ interface Entry {
   exchange: Exchange;
   index: number;
   used: number;
+  /** Times the answer was completely sent (or the client hung up on it). */
+  answered: number;
 }
 
 export class ReplayServer {
@@ -72,11 +75,14 @@ export class ReplayServer {
   private readonly server: Server;
   private readonly sockets = new Set<Duplex>();
   private readonly misses: ReplayReport['misses'] = [];
+  private readonly consumedWaiters: Array<() => void> = [];
   private listening = false;
+  private accepted = 0;
+  private waiters: Array<{ count: number; resolve: () => void }> = [];
 
   private constructor(fixtures: readonly Fixture[], options: ReplayOptions) {
     this.exchanges = fixtures.flatMap((f) => f.exchanges);
-    this.entries = this.exchanges.map((exchange, index) => ({ exchange, index, used: 0 }));
+    this.entries = this.exchanges.map((exchange, index) => ({ exchange, index, used: 0, answered: 0 }));
     this.options = options;
     const listen = options.listen;
     const handler = (req: IncomingMessage, res: ServerResponse): void => { void this.onRequest(req, res); };
@@ -85,7 +91,6 @@ export class ReplayServer {
       : createHttpServer(handler);
     this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => { void this.onUpgrade(req, socket, head); });
     this.server.on('connection', (s: Socket) => this.track(s));
-    this.server.on('secureConnection', (s: Socket) => this.track(s));
   }
 
   /** Starts a replay server for one or more fixtures (their exchanges are concatenated). */
@@ -96,13 +101,15 @@ export class ReplayServer {
   }
 
   private track(s: Duplex): void {
+    if (this.sockets.has(s)) return;
+    this.accepted++;
     this.sockets.add(s);
     s.once('close', () => this.sockets.delete(s));
   }
 
   private async listen(): Promise<void> {
     const l = this.options.listen;
-    if ('socketPath' in l) await unlink(l.socketPath).catch(() => undefined);
+    if ('socketPath' in l) await claimSocketPath(l.socketPath);
     await new Promise<void>((resolve, reject) => {
       this.server.once('error', reject);
       const done = (): void => { this.server.off('error', reject); resolve(); };
@@ -121,6 +128,32 @@ export class ReplayServer {
     return `tcp://${host}:${a.port}`;
   }
 
+  /** Resolves once the server has seen `count` requests (to act at a known point, without sleeping). */
+  waitForRequests(count: number): Promise<void> {
+    if (this.requests.length >= count) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push({ count, resolve }));
+  }
+
+  private seen(request: SeenRequest): void {
+    this.requests.push(request);
+    const due = this.waiters.filter((w) => this.requests.length >= w.count);
+    this.waiters = this.waiters.filter((w) => this.requests.length < w.count);
+    for (const w of due) w.resolve();
+  }
+
+  /** Connections accepted so far, and how many are open now (keep-alive reuse shows as total staying low). */
+  get connections(): { total: number; open: number } {
+    return { total: this.accepted, open: this.sockets.size };
+  }
+
+  /** Resolves once no client connection is open (after a client closed its pool). */
+  async idle(): Promise<void> {
+    while (this.sockets.size > 0) {
+      const any = this.sockets.values().next().value as Duplex;
+      await new Promise<void>((resolve) => { if (any.destroyed) resolve(); else any.once('close', () => resolve()); });
+    }
+  }
+
   /** The TCP port (TCP listeners only). */
   get port(): number | undefined {
     const a = this.server.address();
@@ -135,6 +168,26 @@ export class ReplayServer {
         .map((e) => ({ index: e.index, method: e.exchange.request.method, path: e.exchange.request.path })),
       misses: [...this.misses],
     };
+  }
+
+  /**
+   * Resolves once every recorded exchange (except `repeat` ones) has been
+   * answered completely: the last byte written, or the client gone.
+   */
+  consumed(): Promise<void> {
+    if (this.allAnswered()) return Promise.resolve();
+    return new Promise((resolve) => this.consumedWaiters.push(resolve));
+  }
+
+  private allAnswered(): boolean {
+    return this.entries.every((e) => e.exchange.repeat === true || e.answered > 0);
+  }
+
+  private markAnswered(entry: Entry): void {
+    entry.answered++;
+    if (this.consumedWaiters.length > 0 && this.allAnswered()) {
+      for (const resolve of this.consumedWaiters.splice(0)) resolve();
+    }
   }
 
   /** Throws when a request missed or an exchange was never asked for. */
@@ -261,7 +314,7 @@ export class ReplayServer {
       return;
     }
     const entry = this.find(method, url.pathname, query, body.body);
-    this.requests.push({ method, path: url.pathname, query, headers: req.headers, body: body.body, bodyBytes: body.bytes, exchange: entry?.index ?? -1 });
+    this.seen({ method, path: url.pathname, query, headers: req.headers, body: body.body, bodyBytes: body.bytes, exchange: entry?.index ?? -1 });
     if (!entry) {
       const message = this.explainMiss(method, url.pathname, query);
       this.misses.push({ method, path: url.pathname, message });
@@ -273,24 +326,33 @@ export class ReplayServer {
     const ex = entry.exchange;
     if (ex.fault) {
       this.injectFault(ex, res);
+      this.markAnswered(entry);
       return;
     }
     if (!ex.response) {
       res.writeHead(599, 'Replay Miss', { 'content-type': 'application/json' });
       res.end(JSON.stringify({ message: `berth replay: exchange #${entry.index} is an upgrade; the request did not ask to upgrade` }));
+      this.markAnswered(entry);
       return;
     }
-    this.writeResponse(ex.response, res, method);
+    const sent = new Promise<void>((resolve) => {
+      res.once('finish', resolve);
+      res.once('close', resolve);
+    });
+    if (this.writeResponse(ex.response, res, method) === 'open') this.markAnswered(entry);
+    else await sent.then(() => this.markAnswered(entry));
   }
 
-  private writeResponse(r: FixtureResponse, res: ServerResponse, method: string): void {
+  /** Writes a recorded response; `open` when it stays open (the recorded client hung up first). */
+  private writeResponse(r: FixtureResponse, res: ServerResponse, method: string): 'ended' | 'open' {
     const headers = replayHeaders(r.headers);
     if (r.chunks) {
       res.writeHead(r.statusCode, r.statusMessage, headers);
       res.flushHeaders();
       for (const c of r.chunks) res.write(Buffer.from(c, 'base64'));
-      if (!r.open) res.end();
-      return;
+      if (r.open) return 'open';
+      res.end();
+      return 'ended';
     }
     let payload: Buffer;
     if (r.bodyText !== undefined) payload = Buffer.from(r.bodyText, 'utf8');
@@ -300,6 +362,7 @@ export class ReplayServer {
     else if (r.headers['content-length'] !== undefined) headers['content-length'] = String(r.headers['content-length']);
     res.writeHead(r.statusCode, r.statusMessage, headers);
     res.end(method === 'HEAD' ? undefined : payload);
+    return 'ended';
   }
 
   private injectFault(ex: Exchange, res: ServerResponse): void {
@@ -346,7 +409,6 @@ export class ReplayServer {
   }
 
   private async onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
-    this.track(socket);
     socket.on('error', () => undefined);
     const url = new URL(req.url ?? '/', 'http://replay');
     const query = queryRecord(url.searchParams);
@@ -354,7 +416,7 @@ export class ReplayServer {
     const { body, bytes, rest } = await this.readRequestBody(req, head, socket);
     const entry = this.find(method, url.pathname, query, body);
     const seen: SeenRequest = { method, path: url.pathname, query, headers: req.headers, body, bodyBytes: bytes, exchange: entry?.index ?? -1 };
-    this.requests.push(seen);
+    this.seen(seen);
     if (!entry) {
       const message = this.explainMiss(method, url.pathname, query);
       this.misses.push({ method, path: url.pathname, message });
@@ -362,7 +424,14 @@ export class ReplayServer {
       return;
     }
     entry.used++;
-    const ex = entry.exchange;
+    try {
+      await this.answerUpgrade(entry.exchange, socket, rest, seen);
+    } finally {
+      this.markAnswered(entry);
+    }
+  }
+
+  private async answerUpgrade(ex: Exchange, socket: Duplex, rest: Buffer, seen: SeenRequest): Promise<void> {
     if (ex.fault) {
       this.injectUpgradeFault(ex.fault, socket);
       return;

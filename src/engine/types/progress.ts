@@ -1,27 +1,11 @@
+import type { ErrorDetail, ProgressDetail } from './common.js';
+
 /**
  * JSON progress messages (pull, push, build, load, import), field names as
  * the engine sends them (`jsonmessage.JSONMessage`). Every field is
- * optional: a message carries the few that apply to it.
+ * optional: a message carries the few that apply to it. `errorDetail.code`
+ * is, for a failed `RUN` in a classic build, the command's exit code.
  */
-
-/** Progress of one layer or step. */
-export interface ProgressDetail {
-  current?: number;
-  total?: number;
-  /** Unix seconds the operation started. */
-  start?: number;
-  /** Show only the current value, without a total. */
-  hidecounts?: boolean;
-  /** `bytes` (the default) or e.g. `items`. */
-  units?: string;
-}
-
-/** An error reported inside a 200 stream. */
-export interface ErrorDetail {
-  /** For a failed `RUN` in a classic build: the command's exit code. */
-  code?: number;
-  message?: string;
-}
 
 /** One message of a JSON progress stream. */
 export interface ProgressMessage {
