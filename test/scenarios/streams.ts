@@ -1,4 +1,4 @@
-import { NotFoundError, splitOutput, type Docker, type Frame } from '../../src/index.js';
+import { MULTIPLEXED_STREAM, NotFoundError, RAW_STREAM, apiVersionAtLeast, splitOutput, type Docker, type Frame } from '../../src/index.js';
 import { isObject } from '../../src/engine/json.js';
 import { failure, scenario, type Scenario } from './scenario.js';
 
@@ -56,6 +56,13 @@ export const attachStdin = scenario({
     return { ...out, statusCode: h.statusCode, contentType: h.contentType, apiVersion: docker.apiVersion };
   },
   cleanup: (docker) => removeQuietly(docker, ATTACH_NAME),
+  check(t, r) {
+    t.equal(r.stdout, 'hello ✓\n', 'cat echoed stdin');
+    t.equal(r.stderr, 'done\n', 'stdin reached end of file after the half-close');
+    t.equal(r.statusCode, 101);
+    const newer = r.apiVersion !== undefined && apiVersionAtLeast(r.apiVersion, '1.42');
+    t.equal(r.contentType, newer ? MULTIPLEXED_STREAM : RAW_STREAM, 'Content-Type says multiplexed from API 1.42');
+  },
 });
 
 /** Exec with a JSON start body, stdin and an exit code. */
@@ -80,6 +87,11 @@ export const execStdin = scenario({
     return { ...out, exitCode: isObject(inspect) ? inspect.ExitCode : undefined, contentType: h.contentType };
   },
   cleanup: (docker) => removeQuietly(docker, EXEC_NAME),
+  check(t, r) {
+    t.equal(r.stdout, 'SHOUT THIS\n');
+    t.equal(r.stderr, 'bye\n');
+    t.equal(r.exitCode, 3, 'the exit code comes from exec inspect');
+  },
 });
 
 /** Attach to a container that does not exist: dockerd writes text on the hijacked socket, podman JSON. */
@@ -89,6 +101,10 @@ export const attachMissing = scenario({
   async run(docker) {
     const error = await failure(() => docker.requester.upgrade({ method: 'POST', path: '/containers/berth-no-such-container/attach', query: { stream: true, stdout: true } }));
     return { error };
+  },
+  check(t, r) {
+    t.type(r.error, NotFoundError);
+    t.match((r.error as NotFoundError).engineMessage, /berth-no-such-container/);
   },
 });
 
