@@ -6,24 +6,13 @@
  *
  * Needs BERTH_TEST_ENGINES (scripts/record-fixtures.sh sets it up).
  */
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Docker } from '../src/index.js';
 import { RecordingProxy } from '../src/testing/index.js';
 import { API_ENGINES, testEngines } from '../test/helpers/engines.js';
 import { fixturePath } from '../test/helpers/replay.js';
-import type { Scenario, ScenarioContext } from '../test/scenarios/scenario.js';
-
-async function loadScenarios(): Promise<Scenario[]> {
-  const dir = join(fileURLToPath(new URL('.', import.meta.url)), '..', 'test', 'scenarios');
-  const out: Scenario[] = [];
-  for (const file of readdirSync(dir).filter((f) => f.endsWith('.js')).sort()) {
-    const mod = (await import(join(dir, file))) as { scenarios?: Scenario[] };
-    if (Array.isArray(mod.scenarios)) out.push(...mod.scenarios);
-  }
-  return out;
-}
+import { loadScenarios, type ScenarioContext } from '../test/scenarios/scenario.js';
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);

@@ -10,10 +10,11 @@
 #      BERTH_REQUIRE_ENGINES=all|names makes a missing engine a failure (CI).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-rm -rf build/test build/src build/scripts build/examples
+rm -rf dist build
+npx tsc -p tsconfig.json
 npx tsc -p tsconfig.test.json
 ENGINE_DIR=""
-cleanup() { [ -n "$ENGINE_DIR" ] && scripts/test-engines.sh down "$ENGINE_DIR"; }
+cleanup() { if [ -n "$ENGINE_DIR" ]; then scripts/test-engines.sh down "$ENGINE_DIR"; fi; }
 trap cleanup EXIT
 if [ -z "${BERTH_TEST_ENGINES:-}" ] && [ -z "${BERTH_NO_ENGINES:-}" ]; then
   ENGINE_DIR=$(scripts/test-engines.sh up)
@@ -24,4 +25,6 @@ if [ -z "${BERTH_TEST_ENGINES:-}" ] && [ -z "${BERTH_NO_ENGINES:-}" ]; then
   fi
   echo "engines: $(python3 -c 'import json,sys; print(" ".join(e["name"] for e in json.load(open(sys.argv[1]))["engines"]) or "none")' "$BERTH_TEST_ENGINES")" >&2
 fi
+# tap skips git-ignored folders when it searches, so name the compiled tests
+if [ $# -eq 0 ]; then mapfile -t tests < <(find build/test -name '*.test.js' | sort); set -- "${tests[@]}"; fi
 npx tap "$@"

@@ -1,9 +1,12 @@
 import { EventEmitter } from 'node:events';
 import { arch, platform } from 'node:os';
+import { EngineContext } from './context.js';
 import { Endpoint, processEnvironment, resolveEndpoint, type EndpointEnvironment, type EndpointOptions } from './endpoint.js';
 import { Negotiator, type PingInfo } from './negotiate.js';
 import { BERTH_VERSION } from './package-version.js';
 import { Requester, type CallOptions } from './request.js';
+import { ContainersApi } from './resources/containers.js';
+import { ImagesApi } from './resources/images.js';
 import { SystemApi, type PingResult, type SystemDfOptions } from './resources/system.js';
 import { Transport, type TransportOptions } from './transport.js';
 import type { SystemDataUsage, SystemInfo, SystemVersion } from './types/system.js';
@@ -49,6 +52,10 @@ export class Docker extends EventEmitter<DockerEvents> {
   readonly endpoint: Endpoint;
   /** `GET /_ping`, `/version`, `/info`, `/system/df`. */
   readonly system: SystemApi;
+  /** Containers: create, start, stop, wait, inspect, list, remove, … */
+  readonly containers: ContainersApi;
+  /** Images: inspect, exists, list, tag, remove, prune, history, save. */
+  readonly images: ImagesApi;
   /** @internal */
   readonly requester: Requester;
   /** @internal */
@@ -73,6 +80,9 @@ export class Docker extends EventEmitter<DockerEvents> {
     });
     this.negotiator.attach(this.requester);
     this.system = new SystemApi(this.requester, this.negotiator);
+    const ctx = new EngineContext(this.requester, this.negotiator);
+    this.containers = new ContainersApi(ctx);
+    this.images = new ImagesApi(ctx);
     if (this.endpoint.protocol === 'tcp' && !this.endpoint.tls && !this.endpoint.isLoopback) {
       // emitted after construction so listeners attached right away see it
       queueMicrotask(() => this.warn(`talking plain HTTP (no TLS) to ${this.endpoint.url}: anyone on the network path can read and control this engine`));

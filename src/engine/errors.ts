@@ -90,8 +90,27 @@ export class ServerError extends DockerApiError {
   }
 }
 
-/** Builds the subclass that matches an error status. */
-export function apiErrorFor(statusCode: number, engineMessage: string, request: RequestInfo): DockerApiError {
+/**
+ * podman's compat API answers some conflicts with 500 and names them in a
+ * `cause` field; these are classed as conflicts (the status code stays 500).
+ */
+const PODMAN_CONFLICT_CAUSES: readonly RegExp[] = [
+  /^that name is already in use$/,
+  /^container state improper$/,
+  /^container already exists$/,
+  /^volume is being used$/,
+  /^image is in use by a container$/,
+  /please force removal$/,
+];
+
+/**
+ * Builds the subclass that matches an error status (and, for podman, its
+ * `cause`: see {@link PODMAN_CONFLICT_CAUSES}).
+ */
+export function apiErrorFor(statusCode: number, engineMessage: string, request: RequestInfo, cause?: string): DockerApiError {
+  if (statusCode === 500 && cause !== undefined && PODMAN_CONFLICT_CAUSES.some((c) => c.test(cause))) {
+    return new ConflictError(statusCode, engineMessage, request);
+  }
   switch (statusCode) {
     case 400: return new BadRequestError(statusCode, engineMessage, request);
     case 401: return new UnauthorizedError(statusCode, engineMessage, request);

@@ -9,7 +9,42 @@ export { MIN_API_VERSION, MAX_API_VERSION, compareApiVersions, apiVersionAtLeast
 export type { PingInfo } from './negotiate.js';
 export type { CallOptions } from './request.js';
 export type { PingResult, SystemDfOptions } from './resources/system.js';
+export {
+  ContainersApi, decodePathStat,
+  type ContainerListFilters, type ContainerCreateOptions, type ContainerListOptions, type ContainerStopOptions,
+  type ContainerKillOptions, type ContainerRemoveOptions, type ContainerWaitOptions, type ContainerWaiter, type WaitCondition,
+  type StateChangeResult, type ContainerUpdateRequest, type ContainerPathStat, type ArchiveOptions, type PutArchiveOptions,
+} from './resources/containers.js';
+export { ImagesApi, type ImageListFilters, type ImageListOptions, type ImageRemoveOptions, type ImageInspectOptions } from './resources/images.js';
+export { parseImageReference, authKeyFor, DOCKER_HUB, DOCKER_HUB_AUTH_KEY, type ImageReference } from './reference.js';
+export {
+  CredentialStore, RegistryAuth, encodeAuthHeader, authHeaderOf,
+  type AuthConfig, type AuthOption, type CredentialHelperRunner, type CredentialStoreOptions,
+} from './auth.js';
+export { EngineContext } from './context.js';
+export { filtersQuery, labelFilter, type Filters } from './filters.js';
 export type * from './types/system.js';
+export type * from './types/common.js';
+export type * from './types/containers.js';
+export type * from './types/images.js';
+export type * from './types/networks.js';
+export type * from './types/volumes.js';
+export type * from './types/swarm.js';
+export type * from './types/exec.js';
+export type * from './types/events.js';
+export {
+  demux, demuxToStreams, demuxBuffer, splitOutput, rawFrames, outputFrames, isMultiplexed, FrameDecoder,
+  DEFAULT_MAX_FRAME_BYTES, MULTIPLEXED_STREAM, RAW_STREAM,
+  type Frame, type StreamName, type DemuxOptions, type DemuxToStreamsOptions, type DemuxedStreams, type FrameDecoderOptions,
+} from './streams/demux.js';
+export {
+  jsonLines, progress, progressError, LineDecoder, JsonLineDecoder, DEFAULT_MAX_LINE_BYTES, DEFAULT_TRANSCRIPT_LINES,
+  type JsonLinesOptions, type ProgressOptions, type LineDecoderOptions,
+} from './streams/json-lines.js';
+export { LineAssembler, Transcript, statusLine } from './streams/transcript.js';
+export { DecodedStream, type ByteSource, type StreamOptions, type ChunkDecoder } from './streams/source.js';
+export { HijackedStream, type ResponseHead } from './streams/hijack.js';
+export type * from './types/progress.js';
 export {
   packContext, dockerfileContext, BuildContextStream,
   type PackContextOptions, type DockerfileContextOptions, type BuildContextProgress,

@@ -1,3 +1,7 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Test } from 'tap';
 import type { Docker } from '../../src/index.js';
 import type { EngineName } from '../helpers/engines.js';
 
@@ -30,6 +34,26 @@ export interface Scenario<R = unknown> {
   run(docker: Docker, ctx: ScenarioContext): Promise<R>;
   /** Runs against the real engine, unrecorded, after `run`. */
   cleanup?(docker: Docker, ctx: ScenarioContext): Promise<void>;
+  /**
+   * Assertions on the result, shared by the replay test (against the
+   * fixture) and the integration test (against the live engine).
+   */
+  check?(t: Test, result: R, ctx: CheckContext): void | Promise<void>;
+}
+
+export interface CheckContext extends ScenarioContext {
+  mode: 'replay' | 'live';
+}
+
+/** Every scenario in test/scenarios (compiled), in file order. */
+export async function loadScenarios(): Promise<Scenario[]> {
+  const dir = fileURLToPath(new URL('.', import.meta.url));
+  const out: Scenario[] = [];
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.js')).sort()) {
+    const mod = (await import(join(dir, file))) as { scenarios?: Scenario[] };
+    if (Array.isArray(mod.scenarios)) out.push(...mod.scenarios);
+  }
+  return out;
 }
 
 /** Declares a scenario with its result type inferred. */

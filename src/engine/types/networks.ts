@@ -1,0 +1,138 @@
+/**
+ * Wire shapes for networks, generated once from the Engine API swagger (v1.55)
+ * and kept by hand since: field names verbatim, required only where the
+ * engines always send them.
+ */
+export interface Network {
+  Name?: string;
+  Id?: string;
+  Created?: string;
+  Scope?: string;
+  Driver?: string;
+  EnableIPv4?: boolean;
+  EnableIPv6?: boolean;
+  IPAM?: IPAM;
+  Internal?: boolean;
+  Attachable?: boolean;
+  Ingress?: boolean;
+  ConfigFrom?: ConfigReference;
+  ConfigOnly?: boolean;
+  Options?: Record<string, string>;
+  Labels?: Record<string, string>;
+  Peers?: PeerInfo[];
+}
+
+/** Network list response item */
+export interface NetworkSummary extends Network {
+}
+
+/** The body of the "get network" http response message. */
+export interface NetworkInspect extends Network {
+}
+
+/** provides runtime information about the network such as the number of allocated IPs. */
+export interface NetworkStatus {
+  IPAM?: IPAMStatus;
+}
+
+/** represents service parameters with the list of service's tasks */
+export interface ServiceInfo {
+  VIP?: string;
+  Ports?: string[];
+  LocalLBIndex?: number;
+  Tasks?: NetworkTaskInfo[];
+}
+
+/** carries the information about one backend task */
+export interface NetworkTaskInfo {
+  Name?: string;
+  EndpointID?: string;
+  EndpointIP?: string;
+  Info?: Record<string, string>;
+}
+
+/** The config-only network source to provide the configuration for */
+export interface ConfigReference {
+  Network?: string;
+}
+
+export interface IPAM {
+  Driver?: string;
+  Config?: IPAMConfig[];
+  Options?: Record<string, string>;
+}
+
+export interface IPAMConfig {
+  Subnet?: string;
+  IPRange?: string;
+  Gateway?: string;
+  AuxiliaryAddresses?: Record<string, string>;
+}
+
+export interface IPAMStatus {
+  Subnets?: Record<string, SubnetStatus>;
+}
+
+export interface SubnetStatus {
+  IPsInUse?: number;
+  DynamicIPsAvailable?: number;
+}
+
+/** contains network resources allocated and used for a container in a network. */
+export interface EndpointResource {
+  Name?: string;
+  EndpointID?: string;
+  MacAddress?: string;
+  IPv4Address?: string;
+  IPv6Address?: string;
+}
+
+/** represents one peer of an overlay network. */
+export interface PeerInfo {
+  Name?: string;
+  IP?: string;
+}
+
+/** OK response to NetworkCreate operation */
+export interface NetworkCreateResponse {
+  Id: string;
+  Warning: string;
+}
+
+/** NetworkConnectRequest represents the data to be used to connect a container to a network. */
+export interface NetworkConnectRequest {
+  Container: string;
+  EndpointConfig?: EndpointSettings;
+}
+
+/** NetworkDisconnectRequest represents the data to be used to disconnect a container from a network. */
+export interface NetworkDisconnectRequest {
+  Container: string;
+  Force?: boolean;
+}
+
+/** Configuration for a network endpoint. */
+export interface EndpointSettings {
+  IPAMConfig?: EndpointIPAMConfig | null;
+  Links?: string[];
+  MacAddress?: string;
+  Aliases?: string[];
+  DriverOpts?: Record<string, string> | null;
+  GwPriority?: number;
+  NetworkID?: string;
+  EndpointID?: string;
+  Gateway?: string;
+  IPAddress?: string;
+  IPPrefixLen?: number;
+  IPv6Gateway?: string;
+  GlobalIPv6Address?: string;
+  GlobalIPv6PrefixLen?: number;
+  DNSNames?: string[];
+}
+
+/** EndpointIPAMConfig represents an endpoint's IPAM configuration. */
+export interface EndpointIPAMConfig {
+  IPv4Address?: string;
+  IPv6Address?: string;
+  LinkLocalIPs?: string[];
+}

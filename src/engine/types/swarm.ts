@@ -1,0 +1,451 @@
+/**
+ * Wire shapes for swarm, generated once from the Engine API swagger (v1.55)
+ * and kept by hand since: field names verbatim, required only where the
+ * engines always send them.
+ */
+import type { GenericResources, HealthConfig, Limit, Mount, ObjectVersion, Platform, ResourceObject } from './common.js';
+import type { Network } from './networks.js';
+
+export interface NodeSpec {
+  Name?: string;
+  Labels?: Record<string, string>;
+  Role?: 'worker' | 'manager';
+  Availability?: 'active' | 'pause' | 'drain';
+}
+
+export interface Node {
+  ID?: string;
+  Version?: ObjectVersion;
+  CreatedAt?: string;
+  UpdatedAt?: string;
+  Spec?: NodeSpec;
+  Description?: NodeDescription;
+  Status?: NodeStatus;
+  ManagerStatus?: ManagerStatus | null;
+}
+
+/** NodeDescription encapsulates the properties of the Node as reported by the */
+export interface NodeDescription {
+  Hostname?: string;
+  Platform?: Platform;
+  Resources?: ResourceObject;
+  Engine?: EngineDescription;
+  TLSInfo?: TLSInfo;
+}
+
+/** EngineDescription provides information about an engine. */
+export interface EngineDescription {
+  EngineVersion?: string;
+  Labels?: Record<string, string>;
+  Plugins?: Array<{
+    Type?: string;
+    Name?: string;
+  }>;
+}
+
+/** Information about the issuer of leaf TLS certificates and the trusted root */
+export interface TLSInfo {
+  TrustRoot?: string;
+  CertIssuerSubject?: string;
+  CertIssuerPublicKey?: string;
+}
+
+/** NodeStatus represents the status of a node. */
+export interface NodeStatus {
+  State?: NodeState;
+  Message?: string;
+  Addr?: string;
+}
+
+/** NodeState represents the state of a node. */
+export type NodeState = 'unknown' | 'down' | 'ready' | 'disconnected';
+
+/** ManagerStatus represents the status of a manager. */
+export interface ManagerStatus {
+  Leader?: boolean;
+  Reachability?: Reachability;
+  Addr?: string;
+}
+
+/** Reachability represents the reachability of a node. */
+export type Reachability = 'unknown' | 'unreachable' | 'reachable';
+
+/** User modifiable swarm configuration. */
+export interface SwarmSpec {
+  Name?: string;
+  Labels?: Record<string, string>;
+  Orchestration?: {
+    TaskHistoryRetentionLimit?: number;
+  } | null;
+  Raft?: {
+    SnapshotInterval?: number;
+    KeepOldSnapshots?: number;
+    LogEntriesForSlowFollowers?: number;
+    ElectionTick?: number;
+    HeartbeatTick?: number;
+  };
+  Dispatcher?: {
+    HeartbeatPeriod?: number;
+  } | null;
+  CAConfig?: {
+    NodeCertExpiry?: number;
+    ExternalCAs?: Array<{
+      Protocol?: 'cfssl';
+      URL?: string;
+      Options?: Record<string, string>;
+      CACert?: string;
+    }>;
+    SigningCACert?: string;
+    SigningCAKey?: string;
+    ForceRotate?: number;
+  } | null;
+  EncryptionConfig?: {
+    AutoLockManagers?: boolean;
+  };
+  TaskDefaults?: {
+    LogDriver?: {
+      Name?: string;
+      Options?: Record<string, string>;
+    };
+  };
+}
+
+/** ClusterInfo represents information about the swarm as is returned by the */
+export interface ClusterInfo {
+  ID?: string;
+  Version?: ObjectVersion;
+  CreatedAt?: string;
+  UpdatedAt?: string;
+  Spec?: SwarmSpec;
+  TLSInfo?: TLSInfo;
+  RootRotationInProgress?: boolean;
+  DataPathPort?: number;
+  DefaultAddrPool?: string[];
+  SubnetSize?: number;
+}
+
+/** JoinTokens contains the tokens workers and managers need to join the swarm. */
+export interface JoinTokens {
+  Worker?: string;
+  Manager?: string;
+}
+
+export interface Swarm extends ClusterInfo {
+  JoinTokens?: JoinTokens;
+}
+
+/** User modifiable task configuration. */
+export interface TaskSpec {
+  PluginSpec?: {
+    Name?: string;
+    Remote?: string;
+    Disabled?: boolean;
+    PluginPrivilege?: PluginPrivilege[];
+  };
+  ContainerSpec?: {
+    Image?: string;
+    Labels?: Record<string, string>;
+    Command?: string[];
+    Args?: string[];
+    Hostname?: string;
+    Env?: string[];
+    Dir?: string;
+    User?: string;
+    Groups?: string[];
+    Privileges?: {
+      CredentialSpec?: {
+        Config?: string;
+        File?: string;
+        Registry?: string;
+      };
+      SELinuxContext?: {
+        Disable?: boolean;
+        User?: string;
+        Role?: string;
+        Type?: string;
+        Level?: string;
+      };
+      Seccomp?: {
+        Mode?: 'default' | 'unconfined' | 'custom';
+        Profile?: string;
+      };
+      AppArmor?: {
+        Mode?: 'default' | 'disabled';
+      };
+      NoNewPrivileges?: boolean;
+    };
+    TTY?: boolean;
+    OpenStdin?: boolean;
+    ReadOnly?: boolean;
+    Mounts?: Mount[];
+    StopSignal?: string;
+    StopGracePeriod?: number;
+    HealthCheck?: HealthConfig;
+    Hosts?: string[];
+    DNSConfig?: {
+      Nameservers?: string[];
+      Search?: string[];
+      Options?: string[];
+    };
+    Secrets?: Array<{
+      File?: {
+        Name?: string;
+        UID?: string;
+        GID?: string;
+        Mode?: number;
+      };
+      SecretID?: string;
+      SecretName?: string;
+    }>;
+    OomScoreAdj?: number;
+    Configs?: Array<{
+      File?: {
+        Name?: string;
+        UID?: string;
+        GID?: string;
+        Mode?: number;
+      };
+      Runtime?: Record<string, unknown>;
+      ConfigID?: string;
+      ConfigName?: string;
+    }>;
+    Isolation?: 'default' | 'process' | 'hyperv' | '';
+    Init?: boolean | null;
+    Sysctls?: Record<string, string>;
+    CapabilityAdd?: string[];
+    CapabilityDrop?: string[];
+    Ulimits?: Array<{
+      Name?: string;
+      Soft?: number;
+      Hard?: number;
+    }>;
+  };
+  NetworkAttachmentSpec?: {
+    ContainerID?: string;
+  };
+  Resources?: {
+    Limits?: Limit;
+    Reservations?: ResourceObject;
+    SwapBytes?: number | null;
+    MemorySwappiness?: number | null;
+  };
+  RestartPolicy?: {
+    Condition?: 'none' | 'on-failure' | 'any';
+    Delay?: number;
+    MaxAttempts?: number;
+    Window?: number;
+  };
+  Placement?: {
+    Constraints?: string[];
+    Preferences?: Array<{
+      Spread?: {
+        SpreadDescriptor?: string;
+      };
+    }>;
+    MaxReplicas?: number;
+    Platforms?: Platform[];
+  };
+  ForceUpdate?: number;
+  Runtime?: string;
+  Networks?: NetworkAttachmentConfig[];
+  LogDriver?: {
+    Name?: string;
+    Options?: Record<string, string>;
+  };
+}
+
+export type TaskState = 'new' | 'allocated' | 'pending' | 'assigned' | 'accepted' | 'preparing' | 'ready' | 'starting' | 'running' | 'complete' | 'shutdown' | 'failed' | 'rejected' | 'remove' | 'orphaned';
+
+/** represents the status of a container. */
+export interface ContainerStatus {
+  ContainerID?: string;
+  PID?: number;
+  ExitCode?: number;
+}
+
+/** represents the port status of a task's host ports whose service has published host ports */
+export interface PortStatus {
+  Ports?: EndpointPortConfig[];
+}
+
+/** represents the status of a task. */
+export interface TaskStatus {
+  Timestamp?: string;
+  State?: TaskState;
+  Message?: string;
+  Err?: string;
+  ContainerStatus?: ContainerStatus;
+  PortStatus?: PortStatus;
+}
+
+/** Specifies how a task is attached to a network, and the addresses the */
+export interface NetworkAttachment {
+  Network?: Network;
+  Addresses?: string[];
+}
+
+export interface Task {
+  ID?: string;
+  Version?: ObjectVersion;
+  CreatedAt?: string;
+  UpdatedAt?: string;
+  Name?: string;
+  Labels?: Record<string, string>;
+  Spec?: TaskSpec;
+  ServiceID?: string;
+  Slot?: number;
+  NodeID?: string;
+  AssignedGenericResources?: GenericResources;
+  Status?: TaskStatus;
+  DesiredState?: TaskState;
+  JobIteration?: ObjectVersion;
+  NetworksAttachments?: NetworkAttachment[];
+}
+
+/** User modifiable configuration for a service. */
+export interface ServiceSpec {
+  Name?: string;
+  Labels?: Record<string, string>;
+  TaskTemplate?: TaskSpec;
+  Mode?: {
+    Replicated?: {
+      Replicas?: number;
+    };
+    Global?: Record<string, unknown>;
+    ReplicatedJob?: {
+      MaxConcurrent?: number;
+      TotalCompletions?: number;
+    };
+    GlobalJob?: Record<string, unknown>;
+  };
+  UpdateConfig?: {
+    Parallelism?: number;
+    Delay?: number;
+    FailureAction?: 'continue' | 'pause' | 'rollback';
+    Monitor?: number;
+    MaxFailureRatio?: number;
+    Order?: 'stop-first' | 'start-first';
+  };
+  RollbackConfig?: {
+    Parallelism?: number;
+    Delay?: number;
+    FailureAction?: 'continue' | 'pause';
+    Monitor?: number;
+    MaxFailureRatio?: number;
+    Order?: 'stop-first' | 'start-first';
+  };
+  Networks?: NetworkAttachmentConfig[];
+  EndpointSpec?: EndpointSpec;
+}
+
+export interface EndpointPortConfig {
+  Name?: string;
+  Protocol?: 'tcp' | 'udp' | 'sctp';
+  TargetPort?: number;
+  PublishedPort?: number;
+  PublishMode?: 'ingress' | 'host';
+}
+
+/** Properties that can be configured to access and load balance a service. */
+export interface EndpointSpec {
+  Mode?: 'vip' | 'dnsrr';
+  Ports?: EndpointPortConfig[];
+}
+
+export interface Service {
+  ID?: string;
+  Version?: ObjectVersion;
+  CreatedAt?: string;
+  UpdatedAt?: string;
+  Spec?: ServiceSpec;
+  Endpoint?: {
+    Spec?: EndpointSpec;
+    Ports?: EndpointPortConfig[];
+    VirtualIPs?: Array<{
+      NetworkID?: string;
+      Addr?: string;
+    }>;
+  };
+  UpdateStatus?: {
+    State?: 'updating' | 'paused' | 'completed';
+    StartedAt?: string;
+    CompletedAt?: string;
+    Message?: string;
+  };
+  ServiceStatus?: {
+    RunningTasks?: number;
+    DesiredTasks?: number;
+    CompletedTasks?: number;
+  };
+  JobStatus?: {
+    JobIteration?: ObjectVersion;
+    LastExecution?: string;
+  };
+}
+
+/** contains the information returned to a client on the */
+export interface ServiceCreateResponse {
+  ID?: string;
+  Warnings?: string[] | null;
+}
+
+export interface ServiceUpdateResponse {
+  Warnings?: string[];
+}
+
+export interface SecretSpec {
+  Name?: string;
+  Labels?: Record<string, string>;
+  Data?: string;
+  Driver?: Driver;
+  Templating?: Driver;
+}
+
+export interface Secret {
+  ID?: string;
+  Version?: ObjectVersion;
+  CreatedAt?: string;
+  UpdatedAt?: string;
+  Spec?: SecretSpec;
+}
+
+export interface ConfigSpec {
+  Name?: string;
+  Labels?: Record<string, string>;
+  Data?: string;
+  Templating?: Driver;
+}
+
+export interface Config {
+  ID?: string;
+  Version?: ObjectVersion;
+  CreatedAt?: string;
+  UpdatedAt?: string;
+  Spec?: ConfigSpec;
+}
+
+/** Driver represents a driver (network, logging, secrets). */
+export interface Driver {
+  Name: string;
+  Options?: Record<string, string>;
+}
+
+/** Specifies how a service should be attached to a particular network. */
+export interface NetworkAttachmentConfig {
+  Target?: string;
+  Aliases?: string[];
+  DriverOpts?: Record<string, string>;
+}
+
+/** Represents a peer-node in the swarm */
+export interface PeerNode {
+  NodeID?: string;
+  Addr?: string;
+}
+
+/** Describes a permission the user has to accept upon installing */
+export interface PluginPrivilege {
+  Name?: string;
+  Description?: string;
+  Value?: string[];
+}
