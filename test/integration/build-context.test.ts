@@ -6,7 +6,8 @@ import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
 import { randomFillSync } from 'node:crypto';
-import { DockerStreamError, isNotFound, packContext, type Docker } from '../../src/index.js';
+import { demuxBuffer, isNotFound, packContext, progress, splitOutput, type Docker } from '../../src/index.js';
+import { isObject } from '../../src/engine/json.js';
 import { dockerFor, engineOr, type EngineName, type TestEngine } from '../helpers/engines.js';
 import { shortTempDir, type Teardown } from '../helpers/tmp.js';
 
@@ -153,7 +154,7 @@ function materialize(t: Teardown, c: Case): { root: string; cliDockerfile: strin
   return { root, cliDockerfile: c.dockerfile === undefined ? undefined : join(root, path), berthDockerfile: c.dockerfile };
 }
 
-/** POST /build with berth's archive; returns the image id. */
+/** POST /build with berth's archive, the progress stream read to its end; returns the image id. */
 async function buildWithBerth(docker: Docker, root: string, tag: string, dockerfile: string | undefined): Promise<string> {
   const context = packContext(root, { dockerfile });
   const summary = await context.prepare();
@@ -162,19 +163,12 @@ async function buildWithBerth(docker: Docker, root: string, tag: string, dockerf
     query: { t: tag, rm: true, forcerm: true, version: '1', dockerfile: summary.dockerfile, labels: LABELS },
     body: context, contentType: 'application/x-tar', stream: true,
   });
-  const text = (await docker.requester.collect(res, 64 << 20, 'POST /build')).toString('utf8');
   let id: string | undefined;
-  const transcript: string[] = [];
-  for (const line of text.split(/\r?\n/)) {
-    if (line.trim() === '') continue;
-    const message = JSON.parse(line) as { stream?: string; error?: string; errorDetail?: { message?: string }; aux?: { ID?: string } };
-    if (message.stream !== undefined) transcript.push(message.stream);
-    if (message.errorDetail !== undefined || message.error !== undefined) {
-      throw new DockerStreamError(message.errorDetail?.message ?? message.error ?? 'build failed', { transcript });
-    }
-    if (message.aux?.ID !== undefined) id = message.aux.ID;
+  for await (const message of progress(res.body, { request: res.request })) {
+    const aux = message.aux;
+    if (isObject(aux) && typeof aux.ID === 'string') id = aux.ID;
   }
-  if (id === undefined) throw new Error(`no image id in the build output: ${transcript.join('')}`);
+  if (id === undefined) throw new Error('the build reported no image id');
   return id;
 }
 
@@ -188,34 +182,22 @@ async function buildWithCli(engine: TestEngine, root: string, tag: string, docke
 
 /** Runs `cat /list` in a container of the image and returns what it printed. */
 async function listing(docker: Docker, image: string): Promise<string> {
-  const created = await docker.requester.json({
-    method: 'POST', path: '/containers/create',
-    json: { Image: image, Cmd: ['cat', '/list'], Labels: LABELS, HostConfig: { NetworkMode: 'none' } },
-  }) as { Id: string };
+  const { Id } = await docker.containers.create({ Image: image, Cmd: ['cat', '/list'], Labels: LABELS, HostConfig: { NetworkMode: 'none' } });
   try {
-    await docker.requester.empty({ method: 'POST', path: `/containers/${created.Id}/start` });
-    await docker.requester.json({ method: 'POST', path: `/containers/${created.Id}/wait`, stream: true });
-    const res = await docker.requester.send({ method: 'GET', path: `/containers/${created.Id}/logs`, query: { stdout: true } });
-    return demultiplex(await docker.requester.collect(res, 16 << 20, 'logs'));
+    const waiter = await docker.containers.waiter(Id, { condition: 'next-exit' });
+    await docker.containers.start(Id);
+    await waiter.result;
+    const res = await docker.requester.send({ method: 'GET', path: `/containers/${Id}/logs`, query: { stdout: true } });
+    const raw = await docker.requester.collect(res, 16 << 20, 'logs');
+    return splitOutput(demuxBuffer(raw)).stdout.toString('utf8');
   } finally {
-    await docker.requester.empty({ method: 'DELETE', path: `/containers/${created.Id}`, query: { force: true } });
+    await docker.containers.remove(Id, { force: true });
   }
-}
-
-/** Strips the 8-byte frame headers of a multiplexed log stream. */
-function demultiplex(raw: Buffer): string {
-  const parts: Buffer[] = [];
-  for (let at = 0; at + 8 <= raw.length;) {
-    const size = raw.readUInt32BE(at + 4);
-    parts.push(raw.subarray(at + 8, at + 8 + size));
-    at += 8 + size;
-  }
-  return Buffer.concat(parts).toString('utf8');
 }
 
 async function removeImage(docker: Docker, ref: string): Promise<void> {
   try {
-    await docker.requester.json({ method: 'DELETE', path: `/images/${ref}`, query: { force: true } });
+    await docker.images.remove(ref, { force: true });
   } catch (err) {
     if (!isNotFound(err)) throw err;
   }
