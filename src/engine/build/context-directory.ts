@@ -16,6 +16,7 @@ import type { TarHeader, TarOutput } from './tar-output.js';
  * large ones streamed in chunks as the consumer takes them.
  */
 
+/** How to read the directory: the file system, the rules, the Dockerfile, a fixed mtime. */
 export interface DirectoryContextOptions {
   readonly fs: ContextFileSystem;
   /** Rules, or the text of a `.dockerignore`; by default the directory's own `.dockerignore`. */
@@ -40,6 +41,7 @@ interface Prepared {
   readonly generated: readonly string[];
 }
 
+/** A build context read from a directory (see the module comment). */
 export class DirectoryContext implements ContextSource {
   private readonly dir: string;
   private readonly options: DirectoryContextOptions;

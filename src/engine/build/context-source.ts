@@ -30,6 +30,7 @@ export interface PackControl {
   content(bytes: number): void;
 }
 
+/** A build context's contents: checked by `prepare`, then written by `pack`. */
 export interface ContextSource {
   /** Checks everything that will be sent (for a directory: the whole walk), before any byte is produced. */
   prepare(signal: AbortSignal | undefined): Promise<BuildContextSummary>;

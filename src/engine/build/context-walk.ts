@@ -16,6 +16,7 @@ import type { DockerIgnore, IgnoreMatchState } from './dockerignore.js';
 /** What a walk entry is. `generated` entries are not on disk (a Dockerfile given as text, a generated `.dockerignore`). */
 export type WalkEntryKind = 'file' | 'directory' | 'symlink' | 'special' | 'generated';
 
+/** One entry the walk decided to send. */
 export interface WalkEntry {
   /** Relative to the context root, `/`-separated, no trailing slash. */
   readonly path: string;
@@ -23,6 +24,7 @@ export interface WalkEntry {
   readonly kind: WalkEntryKind;
 }
 
+/** What the walk reads and which rules it applies. */
 export interface WalkOptions {
   readonly fs: ContextFileSystem;
   readonly ignore: DockerIgnore;
@@ -47,6 +49,7 @@ interface Frame {
   readonly state: IgnoreMatchState | undefined;
 }
 
+/** The lazy, sorted, rule-applying walk; call {@link ContextWalker.next} until it returns undefined. */
 export class ContextWalker {
   private readonly root: string;
   private readonly options: WalkOptions;

@@ -24,6 +24,7 @@ export class PatternSyntaxError extends Error {}
 /** `.+()|{}$`: regular-expression characters with no meaning in a glob, escaped. */
 const LITERAL_SPECIALS = new Set(['.', '+', '(', ')', '|', '{', '}', '$']);
 
+/** One pattern ready to match paths, in the shape patternmatcher would use. */
 export class CompiledPattern {
   /** The cleaned pattern, without the leading `!` of an exception. */
   readonly text: string;

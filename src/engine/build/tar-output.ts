@@ -33,6 +33,7 @@ const MAX_QUEUED_ENTRIES = 64;
 const MAX_QUEUED_BYTES = 2 << 20;
 const GATHER_BYTES = 64 << 10;
 
+/** tar-stream's packer behind a queue bound, a pause/resume link to the consumer, and chunk gathering. */
 export class TarOutput {
   private readonly pack: Pack;
   private readonly sink: TarSink;
