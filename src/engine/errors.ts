@@ -219,10 +219,14 @@ export class DockerConfigError extends DockerError {
   }
 }
 
-/** An argument was rejected before anything was sent (empty id, bad name, bad pattern). */
+/**
+ * An argument was rejected before anything was sent (empty id, bad name, bad
+ * pattern, a build-context file that cannot be read). `cause` holds the
+ * underlying error when there was one.
+ */
 export class DockerArgumentError extends DockerError {
-  constructor(message: string) {
-    super(message, 'ERR_DOCKER_ARGUMENT');
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, 'ERR_DOCKER_ARGUMENT', options);
   }
 }
 

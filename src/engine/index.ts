@@ -45,3 +45,11 @@ export { LineAssembler, Transcript, statusLine } from './streams/transcript.js';
 export { DecodedStream, type ByteSource, type StreamOptions, type ChunkDecoder } from './streams/source.js';
 export { HijackedStream, type ResponseHead } from './streams/hijack.js';
 export type * from './types/progress.js';
+export {
+  packContext, dockerfileContext, BuildContextStream,
+  type PackContextOptions, type DockerfileContextOptions, type BuildContextProgress,
+} from './build/context.js';
+export type { BuildContextSummary } from './build/context-source.js';
+export {
+  DockerIgnore, parseDockerignore, type IgnorePattern, type IgnoreMatchState, type IgnoreWalkVerdict,
+} from './build/dockerignore.js';
