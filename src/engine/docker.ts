@@ -6,7 +6,9 @@ import { Negotiator, type PingInfo } from './negotiate.js';
 import { BERTH_VERSION } from './package-version.js';
 import { Requester, type CallOptions } from './request.js';
 import { ContainersApi } from './resources/containers.js';
+import { NetworksApi } from './resources/networks.js';
 import { SystemApi, type PingResult, type SystemDfOptions } from './resources/system.js';
+import { VolumesApi } from './resources/volumes.js';
 import { Transport, type TransportOptions } from './transport.js';
 import type { SystemDataUsage, SystemInfo, SystemVersion } from './types/system.js';
 
@@ -53,6 +55,10 @@ export class Docker extends EventEmitter<DockerEvents> {
   readonly system: SystemApi;
   /** Containers: create, start, stop, wait, inspect, list, remove, … */
   readonly containers: ContainersApi;
+  /** Networks: create, inspect, list, connect, disconnect, remove, prune. */
+  readonly networks: NetworksApi;
+  /** Volumes: create, inspect, list, remove, prune. */
+  readonly volumes: VolumesApi;
   /** @internal */
   readonly requester: Requester;
   /** @internal */
@@ -79,6 +85,8 @@ export class Docker extends EventEmitter<DockerEvents> {
     this.system = new SystemApi(this.requester, this.negotiator);
     const ctx = new EngineContext(this.requester, this.negotiator);
     this.containers = new ContainersApi(ctx);
+    this.networks = new NetworksApi(ctx);
+    this.volumes = new VolumesApi(ctx);
     if (this.endpoint.protocol === 'tcp' && !this.endpoint.tls && !this.endpoint.isLoopback) {
       // emitted after construction so listeners attached right away see it
       queueMicrotask(() => this.warn(`talking plain HTTP (no TLS) to ${this.endpoint.url}: anyone on the network path can read and control this engine`));

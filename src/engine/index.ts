@@ -15,6 +15,14 @@ export {
   type ContainerKillOptions, type ContainerRemoveOptions, type ContainerWaitOptions, type ContainerWaiter, type WaitCondition,
   type StateChangeResult, type ContainerUpdateRequest, type ContainerPathStat, type ArchiveOptions, type PutArchiveOptions,
 } from './resources/containers.js';
+export {
+  NetworksApi,
+  type NetworkListFilters, type NetworkListOptions, type NetworkInspectOptions, type NetworkPruneFilters, type NetworkPruneOptions,
+} from './resources/networks.js';
+export {
+  VolumesApi,
+  type VolumeListFilters, type VolumeListOptions, type VolumePruneFilters, type VolumePruneOptions, type VolumeRemoveOptions,
+} from './resources/volumes.js';
 export { EngineContext } from './context.js';
 export { filtersQuery, labelFilter, type Filters } from './filters.js';
 export type * from './types/system.js';
