@@ -23,6 +23,23 @@ export {
   VolumesApi,
   type VolumeListFilters, type VolumeListOptions, type VolumePruneFilters, type VolumePruneOptions, type VolumeRemoveOptions,
 } from './resources/volumes.js';
+export { SwarmApi, type SwarmLeaveOptions, type SwarmUpdateOptions } from './resources/swarm.js';
+export { NodesApi, type NodeListFilters, type NodeListOptions, type NodeRemoveOptions } from './resources/nodes.js';
+export {
+  ServicesApi,
+  type ServiceListFilters, type ServiceListOptions, type ServiceCreateOptions, type ServiceUpdateOptions,
+  type ServiceInspectOptions, type RegistryAuthOption,
+} from './resources/services.js';
+export { TasksApi, type TaskListFilters, type TaskListOptions } from './resources/tasks.js';
+export {
+  SwarmDataApi,
+  type SwarmDataListFilters, type SwarmDataListOptions, type SwarmDataSpec, type SwarmDataObject, type SwarmDataCreateResponse,
+} from './resources/swarm-data.js';
+export { SecretsApi } from './resources/secrets.js';
+export { ConfigsApi } from './resources/configs.js';
+export {
+  isVersionConflict, type SpecChange, type VersionedUpdateOptions, type Versioned,
+} from './resources/versioned.js';
 export { EngineContext } from './context.js';
 export { filtersQuery, labelFilter, type Filters } from './filters.js';
 export type * from './types/system.js';
