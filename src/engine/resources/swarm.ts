@@ -69,7 +69,11 @@ export class SwarmApi {
 
   /**
    * `POST /swarm/leave` — 503 (`UnavailableError`) when not in a swarm, or
-   * when this is the last manager and `force` is not set.
+   * when this is the last manager and `force` is not set. The engine keeps
+   * its `docker_gwbridge` network: remove it (`networks.remove`) to free the
+   * host interface. dockerd 20.10 can fail to remove its ingress network
+   * when the leave races a node update (or the ingress setup right after
+   * init); docker_gwbridge then stays in use until the engine restarts.
    */
   async leave(options: SwarmLeaveOptions = {}): Promise<void> {
     const { force, ...call } = options;

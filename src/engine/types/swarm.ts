@@ -317,7 +317,7 @@ export interface PortStatus {
 /** represents the status of a task. */
 export interface TaskStatus {
   Timestamp?: string;
-  State?: TaskState;
+  State: TaskState;
   Message?: string;
   Err?: string;
   ContainerStatus?: ContainerStatus;
