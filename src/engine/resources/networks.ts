@@ -1,7 +1,7 @@
 import type { EngineContext } from '../context.js';
 import { DockerArgumentError } from '../errors.js';
 import { filtersQuery, type Filters } from '../filters.js';
-import { asArray, asArrayOrNull, asObject, isObject, stringField, type JsonObject } from '../json.js';
+import { asArray, asArrayOrNull, asIdentified, asObject, isObject, stringField, type JsonObject } from '../json.js';
 import { pathSegment, type CallOptions } from '../request.js';
 import type {
   NetworkConnectRequest, NetworkCreateRequest, NetworkCreateResponse, NetworkDisconnectRequest, NetworkInspect,
@@ -74,9 +74,7 @@ export class NetworksApi {
     const v = await this.ctx.requester.json({
       method: 'GET', path: `/networks/${pathSegment(id, 'network id')}`, query: { verbose, scope }, ...call,
     });
-    const obj = asObject<JsonObject>(v, 'GET /networks/{id}');
-    stringField(obj, 'Id', 'GET /networks/{id}');
-    return obj as unknown as NetworkInspect;
+    return asIdentified<NetworkInspect>(v, 'Id', 'GET /networks/{id}');
   }
 
   /**

@@ -1,6 +1,6 @@
 import type { EngineContext } from '../context.js';
 import { filtersQuery, type Filters } from '../filters.js';
-import { asArray, asObject, stringField, type JsonObject } from '../json.js';
+import { asArray, asIdentified } from '../json.js';
 import { pathSegment, type CallOptions } from '../request.js';
 import type { Node, NodeSpec } from '../types/swarm.js';
 import { updateVersioned, versionIndex, type SpecChange, type VersionedUpdateOptions } from './versioned.js';
@@ -46,11 +46,9 @@ export class NodesApi {
 
   /** `GET /nodes/{id}` (id or hostname) — 404 (`NotFoundError`) when there is no such node. */
   async inspect(id: string, options: CallOptions = {}): Promise<Node> {
-    const obj = asObject<JsonObject>(await this.ctx.requester.json({
+    return asIdentified<Node>(await this.ctx.requester.json({
       method: 'GET', path: `/nodes/${pathSegment(id, 'node id')}`, ...options,
-    }), 'GET /nodes/{id}');
-    stringField(obj, 'ID', 'GET /nodes/{id}');
-    return obj as unknown as Node;
+    }), 'ID', 'GET /nodes/{id}');
   }
 
   /**

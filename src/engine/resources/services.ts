@@ -1,7 +1,7 @@
 import type { EngineContext } from '../context.js';
 import { DockerArgumentError } from '../errors.js';
 import { filtersQuery, type Filters } from '../filters.js';
-import { asArray, asArrayOrNull, asObject, isObject, stringField, type JsonObject } from '../json.js';
+import { asArray, asArrayOrNull, asIdentified, asObject, isObject, stringField, type JsonObject } from '../json.js';
 import { pathSegment, type CallOptions } from '../request.js';
 import type { Service, ServiceCreateResponse, ServiceSpec, ServiceUpdateResponse } from '../types/swarm.js';
 import { updateVersioned, versionIndex, type SpecChange, type VersionedUpdateOptions } from './versioned.js';
@@ -79,11 +79,9 @@ export class ServicesApi {
   /** `GET /services/{id}` (id or name) — 404 (`NotFoundError`) when there is no such service. */
   async inspect(id: string, options: ServiceInspectOptions = {}): Promise<Service> {
     const { insertDefaults, ...call } = options;
-    const obj = asObject<JsonObject>(await this.ctx.requester.json({
+    return asIdentified<Service>(await this.ctx.requester.json({
       method: 'GET', path: `/services/${pathSegment(id, 'service id')}`, query: { insertDefaults }, ...call,
-    }), 'GET /services/{id}');
-    stringField(obj, 'ID', 'GET /services/{id}');
-    return obj as unknown as Service;
+    }), 'ID', 'GET /services/{id}');
   }
 
   /** `GET /services` — every service, or those matching the filters. */

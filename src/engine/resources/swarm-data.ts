@@ -1,7 +1,7 @@
 import type { EngineContext } from '../context.js';
 import { DockerArgumentError } from '../errors.js';
 import { filtersQuery, type Filters } from '../filters.js';
-import { asArray, asObject, isObject, stringField, type JsonObject } from '../json.js';
+import { asArray, asIdentified, asObject, isObject, stringField, type JsonObject } from '../json.js';
 import { pathSegment, type CallOptions } from '../request.js';
 import type { ObjectVersion } from '../types/common.js';
 import { updateVersioned, versionIndex, type SpecChange, type VersionedUpdateOptions } from './versioned.js';
@@ -83,12 +83,9 @@ export class SwarmDataApi<T extends SwarmDataObject<S>, S extends SwarmDataSpec>
 
   /** `GET /secrets/{id}` or `GET /configs/{id}` (id or name) — 404 (`NotFoundError`) when missing. A secret's `Data` is never returned. */
   async inspect(id: string, options: CallOptions = {}): Promise<T> {
-    const what = `GET /${this.kind}/{id}`;
-    const obj = asObject<JsonObject>(await this.ctx.requester.json({
+    return asIdentified<T>(await this.ctx.requester.json({
       method: 'GET', path: `/${this.kind}/${pathSegment(id, `${this.noun} id`)}`, ...options,
-    }), what);
-    stringField(obj, 'ID', what);
-    return obj as unknown as T;
+    }), 'ID', `GET /${this.kind}/{id}`);
   }
 
   /** `GET /secrets` or `GET /configs` — every one, or those matching the filters. */

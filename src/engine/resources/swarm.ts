@@ -1,6 +1,6 @@
 import type { EngineContext } from '../context.js';
 import { DockerArgumentError, DockerProtocolError } from '../errors.js';
-import { asObject, isObject, stringField, type JsonObject } from '../json.js';
+import { asIdentified, asObject, isObject, type JsonObject } from '../json.js';
 import type { CallOptions } from '../request.js';
 import type { Swarm, SwarmInitRequest, SwarmJoinRequest, SwarmSpec, SwarmUnlockRequest, UnlockKeyResponse } from '../types/swarm.js';
 import { updateVersioned, versionIndex, type SpecChange, type VersionedUpdateOptions } from './versioned.js';
@@ -35,9 +35,7 @@ export class SwarmApi {
 
   /** `GET /swarm` — the swarm and its join tokens; 503 (`UnavailableError`) when this engine is not a manager. */
   async inspect(options: CallOptions = {}): Promise<Swarm> {
-    const obj = asObject<JsonObject>(await this.ctx.requester.json({ method: 'GET', path: '/swarm', ...options }), 'GET /swarm');
-    stringField(obj, 'ID', 'GET /swarm');
-    return obj as unknown as Swarm;
+    return asIdentified<Swarm>(await this.ctx.requester.json({ method: 'GET', path: '/swarm', ...options }), 'ID', 'GET /swarm');
   }
 
   /**

@@ -1,6 +1,6 @@
 import type { EngineContext } from '../context.js';
 import { filtersQuery, type Filters } from '../filters.js';
-import { asArray, asObject, stringField, type JsonObject } from '../json.js';
+import { asArray, asIdentified } from '../json.js';
 import { pathSegment, type CallOptions } from '../request.js';
 import type { Task } from '../types/swarm.js';
 
@@ -44,10 +44,8 @@ export class TasksApi {
 
   /** `GET /tasks/{id}` — 404 (`NotFoundError`) when there is no such task. */
   async inspect(id: string, options: CallOptions = {}): Promise<Task> {
-    const obj = asObject<JsonObject>(await this.ctx.requester.json({
+    return asIdentified<Task>(await this.ctx.requester.json({
       method: 'GET', path: `/tasks/${pathSegment(id, 'task id')}`, ...options,
-    }), 'GET /tasks/{id}');
-    stringField(obj, 'ID', 'GET /tasks/{id}');
-    return obj as unknown as Task;
+    }), 'ID', 'GET /tasks/{id}');
   }
 }

@@ -1,7 +1,7 @@
 import type { EngineContext } from '../context.js';
 import { DockerVersionError } from '../errors.js';
 import { filtersQuery, type Filters } from '../filters.js';
-import { asArrayOrNull, asObject, stringField, type JsonObject } from '../json.js';
+import { asArrayOrNull, asIdentified, asObject, type JsonObject } from '../json.js';
 import { pathSegment, type CallOptions } from '../request.js';
 import type { Volume, VolumeCreateRequest, VolumeListResponse, VolumePruneResponse } from '../types/volumes.js';
 import { apiVersionAtLeast } from '../version.js';
@@ -72,9 +72,9 @@ export class VolumesApi {
 
   /** `GET /volumes/{name}` — 404 (`NotFoundError`) when there is no such volume. */
   async inspect(name: string, options: CallOptions = {}): Promise<Volume> {
-    return volume(await this.ctx.requester.json({
+    return asIdentified<Volume>(await this.ctx.requester.json({
       method: 'GET', path: `/volumes/${pathSegment(name, 'volume name')}`, ...options,
-    }), 'GET /volumes/{name}');
+    }), 'Name', 'GET /volumes/{name}');
   }
 
   /**
@@ -83,9 +83,9 @@ export class VolumesApi {
    */
   async create(body: VolumeCreateRequest = {}, options: CallOptions = {}): Promise<Volume> {
     if (body.ClusterVolumeSpec !== undefined) await this.ctx.requires('1.42', 'cluster volumes', options.signal);
-    return volume(await this.ctx.requester.json({
+    return asIdentified<Volume>(await this.ctx.requester.json({
       method: 'POST', path: '/volumes/create', json: body, ...options,
-    }), 'POST /volumes/create');
+    }), 'Name', 'POST /volumes/create');
   }
 
   /** `DELETE /volumes/{name}` — 404 (`NotFoundError`) when missing; 409 (`ConflictError`) while a container uses it. */
@@ -114,10 +114,4 @@ export class VolumesApi {
       SpaceReclaimed: typeof v.SpaceReclaimed === 'number' ? v.SpaceReclaimed : 0,
     };
   }
-}
-
-function volume(v: unknown, what: string): Volume {
-  const obj = asObject<JsonObject>(v, what);
-  stringField(obj, 'Name', what);
-  return obj as unknown as Volume;
 }
