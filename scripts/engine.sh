@@ -201,21 +201,21 @@ swarm_join() { # socket advertise-ip manager-addr token [port]
 
 # Leaves the swarm and deletes the engine's docker_gwbridge network (and so
 # its interface); the ingress sandbox may hold it a moment after the leave.
-# Prints "gwbridge" when the engine had one.
+# Prints "gwbridge" when the engine had one; fails when it stays in use
+# (dockerd 20.10 sometimes keeps its ingress sandbox: stopping frees it).
 swarm_leave() { # socket
-  local sock=$1 had="" i
+  local sock=$1 i
   ping_ok "$(sock_path "$sock")" || return 0
   api "$sock" POST '/swarm/leave?force=1' > /dev/null 2>&1 || true
-  if api "$sock" GET /networks/docker_gwbridge > /dev/null 2>&1; then
-    had=gwbridge
-    for i in $(seq 1 50); do
-      api "$sock" DELETE /networks/docker_gwbridge > /dev/null 2>&1 && break
-      api "$sock" GET /networks/docker_gwbridge > /dev/null 2>&1 || break
-      sleep 0.1
-    done
-  fi
-  [ -n "$had" ] && echo "$had"
-  return 0
+  api "$sock" GET /networks/docker_gwbridge > /dev/null 2>&1 || return 0
+  echo gwbridge
+  for i in $(seq 1 50); do
+    api "$sock" DELETE /networks/docker_gwbridge > /dev/null 2>&1 && return 0
+    api "$sock" GET /networks/docker_gwbridge > /dev/null 2>&1 || return 0
+    sleep 0.1
+  done
+  echo "engine.sh: docker_gwbridge of $sock is still in use (stopping the engine frees it)" >&2
+  return 1
 }
 
 stop() { # dir
@@ -231,7 +231,7 @@ stop() { # dir
     local id; for id in $ids; do
       curl -s -o /dev/null --max-time 30 --unix-socket "$sock" -X DELETE "http://engine/containers/$id?force=1&v=1" || true
     done
-    if [ "$kind" = dockerd ]; then had_gwbridge=$(swarm_leave "$sock"); fi
+    if [ "$kind" = dockerd ]; then had_gwbridge=$(swarm_leave "$sock" 2> /dev/null) || true; fi
   fi
   if [ "$kind" = podman ] && [ -s "$dir/env" ]; then
     # shellcheck disable=SC1091
@@ -255,7 +255,8 @@ stop() { # dir
     [ "$p" = "$$" ] || [ "$p" = "$PPID" ] || kill -KILL "$p" 2>/dev/null || true
   done
   sleep 0.1
-  grep -o " $dir/[^ ]*" /proc/mounts 2>/dev/null | sed 's/^ //' | sort -r | while read -r m; do
+  # (no mount left is the usual case: grep finding nothing must not end stop under pipefail)
+  { grep -o " $dir/[^ ]*" /proc/mounts 2>/dev/null || true; } | sed 's/^ //' | sort -r | while read -r m; do
     umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || true
   done
   # the engine said it had docker_gwbridge: if its interface outlived the engine, it is this engine's
