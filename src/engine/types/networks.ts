@@ -102,12 +102,14 @@ export interface ConfigReference {
   Network?: string;
 }
 
+/** IP address management of a network: the driver and its subnets. */
 export interface IPAM {
   Driver?: string;
   Config?: IPAMConfig[] | null;
   Options?: Record<string, string> | null;
 }
 
+/** One subnet of a network, with its gateway and the range containers get addresses from. */
 export interface IPAMConfig {
   Subnet?: string;
   IPRange?: string;
@@ -115,10 +117,12 @@ export interface IPAMConfig {
   AuxiliaryAddresses?: Record<string, string>;
 }
 
+/** Address use per subnet (newer engines; none of the recorded ones sends it). */
 export interface IPAMStatus {
   Subnets?: Record<string, SubnetStatus>;
 }
 
+/** Address use of one subnet. */
 export interface SubnetStatus {
   IPsInUse?: number;
   DynamicIPsAvailable?: number;

@@ -7,6 +7,7 @@
 import type { GenericResources, HealthConfig, Limit, Mount, ObjectVersion, Platform, ResourceObject } from './common.js';
 import type { Network } from './networks.js';
 
+/** What can be changed on a node (`POST /nodes/{id}/update` replaces all of it). */
 export interface NodeSpec {
   Name?: string;
   Labels?: Record<string, string>;
@@ -14,6 +15,7 @@ export interface NodeSpec {
   Availability?: 'active' | 'pause' | 'drain';
 }
 
+/** `GET /nodes/{id}`: a swarm node. */
 export interface Node {
   ID: string;
   /** Pass `Version.Index` back when updating (berth's `nodes.update` does). */
@@ -132,6 +134,7 @@ export interface JoinTokens {
   Manager?: string;
 }
 
+/** `GET /swarm`: the cluster, with the join tokens (managers only). */
 export interface Swarm extends ClusterInfo {
   JoinTokens?: JoinTokens;
 }
@@ -300,6 +303,7 @@ export interface TaskSpec {
   };
 }
 
+/** Where a task is in its life; `complete`, `shutdown`, `failed`, `rejected`, `orphaned` and `remove` are final. */
 export type TaskState = 'new' | 'allocated' | 'pending' | 'assigned' | 'accepted' | 'preparing' | 'ready' | 'starting' | 'running' | 'complete' | 'shutdown' | 'failed' | 'rejected' | 'remove' | 'orphaned';
 
 /** represents the status of a container. */
@@ -330,6 +334,7 @@ export interface NetworkAttachment {
   Addresses?: string[];
 }
 
+/** `GET /tasks/{id}`: one scheduled instance of a service. */
 export interface Task {
   ID: string;
   Version: ObjectVersion;
@@ -385,6 +390,7 @@ export interface ServiceSpec {
   EndpointSpec?: EndpointSpec;
 }
 
+/** A port a service publishes. */
 export interface EndpointPortConfig {
   Name?: string;
   Protocol?: 'tcp' | 'udp' | 'sctp';
@@ -399,6 +405,7 @@ export interface EndpointSpec {
   Ports?: EndpointPortConfig[];
 }
 
+/** `GET /services/{id}`: a service, its spec and its state. */
 export interface Service {
   ID: string;
   /** Pass `Version.Index` back when updating (berth's `services.update` does). */
@@ -444,6 +451,7 @@ export interface ServiceUpdateResponse {
   Warnings: string[];
 }
 
+/** A secret's name, labels and data (base64; never sent back). */
 export interface SecretSpec {
   Name?: string;
   /** podman 4.3 sends `null` in lists (and the labels on inspect). */
@@ -453,6 +461,7 @@ export interface SecretSpec {
   Templating?: Driver;
 }
 
+/** `GET /secrets/{id}`. */
 export interface Secret {
   ID: string;
   Version: ObjectVersion;
@@ -462,6 +471,7 @@ export interface Secret {
   Spec: SecretSpec;
 }
 
+/** A config's name, labels and data (base64). */
 export interface ConfigSpec {
   Name?: string;
   Labels?: Record<string, string>;
@@ -469,6 +479,7 @@ export interface ConfigSpec {
   Templating?: Driver;
 }
 
+/** `GET /configs/{id}`. */
 export interface Config {
   ID: string;
   Version: ObjectVersion;

@@ -6,6 +6,7 @@
  */
 import type { ObjectVersion } from './common.js';
 
+/** `GET /volumes/{name}`, and the result of `POST /volumes/create`. */
 export interface Volume {
   Name: string;
   Driver: string;
