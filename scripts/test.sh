@@ -14,7 +14,7 @@ rm -rf dist build
 npx tsc -p tsconfig.json
 npx tsc -p tsconfig.test.json
 ENGINE_DIR=""
-cleanup() { [ -n "$ENGINE_DIR" ] && scripts/test-engines.sh down "$ENGINE_DIR"; }
+cleanup() { if [ -n "$ENGINE_DIR" ]; then scripts/test-engines.sh down "$ENGINE_DIR"; fi; }
 trap cleanup EXIT
 if [ -z "${BERTH_TEST_ENGINES:-}" ] && [ -z "${BERTH_NO_ENGINES:-}" ]; then
   ENGINE_DIR=$(scripts/test-engines.sh up)

@@ -7,6 +7,7 @@ import { BERTH_VERSION } from './package-version.js';
 import { Requester, type CallOptions } from './request.js';
 import { ConfigsApi } from './resources/configs.js';
 import { ContainersApi } from './resources/containers.js';
+import { ImagesApi } from './resources/images.js';
 import { NetworksApi } from './resources/networks.js';
 import { NodesApi } from './resources/nodes.js';
 import { SecretsApi } from './resources/secrets.js';
@@ -77,6 +78,8 @@ export class Docker extends EventEmitter<DockerEvents> {
   readonly secrets: SecretsApi;
   /** Swarm configs: create, inspect, list, update, remove. */
   readonly configs: ConfigsApi;
+  /** Images: inspect, exists, list, tag, remove, prune, history, save. */
+  readonly images: ImagesApi;
   /** @internal */
   readonly requester: Requester;
   /** @internal */
@@ -111,6 +114,7 @@ export class Docker extends EventEmitter<DockerEvents> {
     this.tasks = new TasksApi(ctx);
     this.secrets = new SecretsApi(ctx);
     this.configs = new ConfigsApi(ctx);
+    this.images = new ImagesApi(ctx);
     if (this.endpoint.protocol === 'tcp' && !this.endpoint.tls && !this.endpoint.isLoopback) {
       // emitted after construction so listeners attached right away see it
       queueMicrotask(() => this.warn(`talking plain HTTP (no TLS) to ${this.endpoint.url}: anyone on the network path can read and control this engine`));

@@ -105,32 +105,33 @@ export class UnavailableError extends ServerError {
  * podman's compat API answers some conflicts with 500 and names them in a
  * `cause` field; these are classed as conflicts (the status code stays 500).
  */
-const PODMAN_CONFLICT_CAUSES = new Set([
-  'that name is already in use',
-  'container state improper',
-  'container already exists',
-  'volume is being used',
-  'image is in use by a container',
-  'network already exists',
-]);
+const PODMAN_CONFLICT_CAUSES: readonly RegExp[] = [
+  /^that name is already in use$/,
+  /^container state improper$/,
+  /^container already exists$/,
+  /^volume is being used$/,
+  /^image is in use by a container$/,
+  /please force removal$/,
+  /^network already exists$/,
+];
 
 /**
  * podman causes that dockerd answers with 403: removing a network that
  * containers still use.
  */
-const PODMAN_FORBIDDEN_CAUSES = new Set([
-  'network is being used',
-]);
+const PODMAN_FORBIDDEN_CAUSES: readonly RegExp[] = [
+  /^network is being used$/,
+];
 
 /**
  * Builds the subclass that matches an error status (and, for podman, its
  * `cause`: see {@link PODMAN_CONFLICT_CAUSES} and {@link PODMAN_FORBIDDEN_CAUSES}).
  */
 export function apiErrorFor(statusCode: number, engineMessage: string, request: RequestInfo, cause?: string): DockerApiError {
-  if (statusCode === 500 && cause !== undefined && PODMAN_CONFLICT_CAUSES.has(cause)) {
+  if (statusCode === 500 && cause !== undefined && PODMAN_CONFLICT_CAUSES.some((c) => c.test(cause))) {
     return new ConflictError(statusCode, engineMessage, request);
   }
-  if (statusCode === 500 && cause !== undefined && PODMAN_FORBIDDEN_CAUSES.has(cause)) {
+  if (statusCode === 500 && cause !== undefined && PODMAN_FORBIDDEN_CAUSES.some((c) => c.test(cause))) {
     return new ForbiddenError(statusCode, engineMessage, request);
   }
   switch (statusCode) {

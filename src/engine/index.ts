@@ -40,6 +40,12 @@ export { ConfigsApi } from './resources/configs.js';
 export {
   isVersionConflict, type SpecChange, type VersionedUpdateOptions, type Versioned,
 } from './resources/versioned.js';
+export { ImagesApi, type ImageListFilters, type ImageListOptions, type ImageRemoveOptions, type ImageInspectOptions } from './resources/images.js';
+export { parseImageReference, authKeyFor, DOCKER_HUB, DOCKER_HUB_AUTH_KEY, type ImageReference } from './reference.js';
+export {
+  CredentialStore, RegistryAuth, encodeAuthHeader, authHeaderOf,
+  type AuthConfig, type AuthOption, type CredentialHelperRunner, type CredentialStoreOptions,
+} from './auth.js';
 export { EngineContext } from './context.js';
 export { filtersQuery, labelFilter, type Filters } from './filters.js';
 export type * from './types/system.js';
@@ -51,3 +57,16 @@ export type * from './types/volumes.js';
 export type * from './types/swarm.js';
 export type * from './types/exec.js';
 export type * from './types/events.js';
+export {
+  demux, demuxToStreams, demuxBuffer, splitOutput, rawFrames, outputFrames, isMultiplexed, FrameDecoder,
+  DEFAULT_MAX_FRAME_BYTES, MULTIPLEXED_STREAM, RAW_STREAM,
+  type Frame, type StreamName, type DemuxOptions, type DemuxToStreamsOptions, type DemuxedStreams, type FrameDecoderOptions,
+} from './streams/demux.js';
+export {
+  jsonLines, progress, progressError, LineDecoder, JsonLineDecoder, DEFAULT_MAX_LINE_BYTES, DEFAULT_TRANSCRIPT_LINES,
+  type JsonLinesOptions, type ProgressOptions, type LineDecoderOptions,
+} from './streams/json-lines.js';
+export { LineAssembler, Transcript, statusLine } from './streams/transcript.js';
+export { DecodedStream, type ByteSource, type StreamOptions, type ChunkDecoder } from './streams/source.js';
+export { HijackedStream, type ResponseHead } from './streams/hijack.js';
+export type * from './types/progress.js';

@@ -5,6 +5,7 @@ import {
   DockerVersionError, abortError, apiErrorFor, type RequestInfo,
 } from './errors.js';
 import { isObject, parseJson } from './json.js';
+import { hijack, type HijackedStream } from './streams/hijack.js';
 import type { Transport } from './transport.js';
 
 /**
@@ -82,6 +83,8 @@ export interface RequesterDefaults {
   headers?: Readonly<Record<string, string>> | undefined;
 }
 
+/** Milliseconds to wait for an answer when neither the call nor the client says (undici's default). */
+const DEFAULT_HEADERS_TIMEOUT = 300_000;
 /** The most of an error body berth reads (the Go client reads 1 MiB too). */
 const ERROR_BODY_LIMIT = 1 << 20;
 /** The most of a JSON result berth buffers (a `GET /containers/json` of thousands fits easily). */
@@ -218,20 +221,41 @@ export class Requester {
    */
   async send(spec: RequestSpec): Promise<EngineResponse> {
     const replayable = !(spec.body !== undefined && typeof spec.body !== 'string' && !Buffer.isBuffer(spec.body));
+    return this.withVersionRetry(replayable, (retried) => this.sendOnce(spec, retried));
+  }
+
+  /**
+   * Hijacks a connection (attach, exec start): `POST` with `Connection:
+   * Upgrade`, `Upgrade: tcp` on a raw socket of its own. Resolves once the
+   * engine answered `101` (or `200` with a raw stream) with the stream,
+   * whose output must be read or the stream closed; any other answer is
+   * thrown as the typed error its status and body call for. The signal
+   * aborts the call and, after it resolved, destroys the connection.
+   */
+  async upgrade(spec: RequestSpec): Promise<HijackedStream> {
+    if (spec.body !== undefined && typeof spec.body !== 'string' && !Buffer.isBuffer(spec.body)) {
+      throw new DockerArgumentError(`${spec.method} ${spec.path}: a hijacked request takes a JSON or byte body, not a stream (write stdin to the stream instead)`);
+    }
+    return this.withVersionRetry(true, (retried) => this.upgradeOnce(spec, retried));
+  }
+
+  /** Runs a request; an unpinned client told "too new" adopts the engine's maximum and runs it once more. */
+  private async withVersionRetry<T>(replayable: boolean, once: (retried: boolean) => Promise<T>): Promise<T> {
     try {
-      return await this.sendOnce(spec);
+      return await once(false);
     } catch (err) {
       // Safety net for an unpinned client that guessed too high: adopt the engine's maximum and retry once.
       if (err instanceof TooNewSignal && replayable) {
         this.version.downgrade(err.max);
-        return this.sendOnce(spec, true);
+        return once(true);
       }
       if (err instanceof TooNewSignal) throw err.error;
       throw err;
     }
   }
 
-  private async sendOnce(spec: RequestSpec, retried = false): Promise<EngineResponse> {
+  /** What every request needs before it is sent: the versioned path, its description for errors, and the headers. */
+  private async prepare(spec: RequestSpec): Promise<{ path: string; info: RequestInfo; headers: Record<string, string> }> {
     const signal = spec.signal;
     if (signal?.aborted) throw abortError(signal);
     const apiVersion = spec.unversioned ? undefined : await this.version.resolve(signal);
@@ -239,6 +263,40 @@ export class Requester {
     const path = `${base}${apiVersion !== undefined ? `/v${apiVersion}` : ''}${spec.path}`;
     const info: RequestInfo = { method: spec.method, path, apiVersion };
     const headers: Record<string, string> = { 'user-agent': this.defaults.userAgent, ...this.defaults.headers, ...spec.headers };
+    return { path, info, headers };
+  }
+
+  private async upgradeOnce(spec: RequestSpec, retried: boolean): Promise<HijackedStream> {
+    const { path, info, headers } = await this.prepare(spec);
+    let body: Buffer | undefined;
+    if (spec.json !== undefined) {
+      body = Buffer.from(JSON.stringify(spec.json), 'utf8');
+      headers['content-type'] = 'application/json';
+    } else if (spec.body !== undefined) {
+      body = Buffer.isBuffer(spec.body) ? spec.body : Buffer.from(spec.body as string, 'utf8');
+      if (spec.contentType !== undefined) headers['content-type'] = spec.contentType;
+    }
+    const socket = await this.transport.connectRaw(spec.signal, info);
+    return hijack(socket, {
+      method: spec.method,
+      target: path + encodeQuery(spec.query),
+      host: new URL(this.transport.endpoint.origin).host,
+      headers,
+      body,
+      request: info,
+      signal: spec.signal,
+      timeout: spec.timeout ?? this.defaults.timeout ?? DEFAULT_HEADERS_TIMEOUT,
+      errorFor: (status, errorBody) => {
+        const parsed = parseErrorBody(errorBody, status, info);
+        return this.errorFor(status, parsed.message, info, retried, parsed.cause);
+      },
+      connectionError: (err) => this.transport.connectionError(err, info),
+    });
+  }
+
+  private async sendOnce(spec: RequestSpec, retried: boolean): Promise<EngineResponse> {
+    const signal = spec.signal;
+    const { path, info, headers } = await this.prepare(spec);
     let body: NonNullable<Dispatcher.DispatchOptions['body']> | null = null;
     if (spec.json !== undefined) {
       body = JSON.stringify(spec.json);
@@ -284,7 +342,7 @@ export class Requester {
     const parsed = parseErrorBody(errorBody, status, info);
     let message = parsed.message;
     if (status === 404 && UNKNOWN_ROUTE.test(message)) {
-      message = `${message}: the engine does not implement ${spec.method} ${spec.path} (at API version ${apiVersion ?? 'unversioned'})`;
+      message = `${message}: the engine does not implement ${spec.method} ${spec.path} (at API version ${info.apiVersion ?? 'unversioned'})`;
     }
     throw this.errorFor(status, message, info, retried, parsed.cause);
   }

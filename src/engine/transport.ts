@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { connect as netConnect, type Socket } from 'node:net';
+import { Socket, connect as netConnect } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import type { Duplex } from 'node:stream';
 import { Pool, type Dispatcher } from 'undici';
@@ -119,9 +119,9 @@ export class Transport {
   /**
    * Opens a raw socket to the engine (for attach/exec hijacks). Resolves once
    * connected (after the TLS handshake on TLS endpoints). The socket is
-   * tracked: `close()` destroys it.
+   * tracked: `close()` destroys it. `request` is named in connection errors.
    */
-  connectRaw(signal?: AbortSignal): Promise<Duplex> {
+  connectRaw(signal?: AbortSignal, request?: RequestInfo): Promise<Duplex> {
     if (this.closed) return Promise.reject(new DockerConnectionError('the client is closed', { endpoint: this.endpoint.url }));
     if (signal?.aborted) return Promise.reject(abortError(signal));
     return new Promise((resolve, reject) => {
@@ -146,7 +146,7 @@ export class Transport {
       const timer = setTimeout(() => {
         cleanup();
         socket.destroy();
-        reject(new DockerTimeoutError(`connecting to ${this.endpoint.url} timed out`, { endpoint: this.endpoint.url }));
+        reject(new DockerTimeoutError(`connecting to ${this.endpoint.url} timed out`, { endpoint: this.endpoint.url, request }));
       }, this.options.connectTimeout ?? 30_000);
       const onAbort = (): void => {
         cleanup();
@@ -156,10 +156,15 @@ export class Transport {
       const onError = (err: Error): void => {
         cleanup();
         socket.destroy();
-        reject(this.connectionError(err));
+        reject(this.connectionError(err, request));
       };
       const onReady = (): void => {
         cleanup();
+        if (socket instanceof Socket && this.endpoint.protocol === 'tcp') {
+          // interactive stdin goes out at once; a dead peer is noticed (as the Go client does for hijacked connections)
+          socket.setNoDelay(true);
+          socket.setKeepAlive(true, 30_000);
+        }
         this.rawSockets.add(socket);
         socket.once('close', () => this.rawSockets.delete(socket));
         resolve(socket);

@@ -5,6 +5,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { resolveEndpoint, type Endpoint, type TlsOptions } from '../engine/endpoint.js';
 import { loadTls } from '../engine/transport.js';
+import { claimSocketPath } from './socket-path.js';
 import { queryRecord, saveFixture, type Exchange, type Fixture, type FixtureRequest, type UpgradeChunk } from './fixture.js';
 import { Scrubber } from './scrub.js';
 
@@ -63,7 +64,7 @@ export class RecordingProxy {
   static async start(options: RecorderOptions): Promise<RecordingProxy> {
     const p = new RecordingProxy(options);
     const l = options.listen;
-    if ('socketPath' in l) await unlink(l.socketPath).catch(() => undefined);
+    if ('socketPath' in l) await claimSocketPath(l.socketPath);
     await new Promise<void>((resolve, reject) => {
       p.server.once('error', reject);
       if ('socketPath' in l) p.server.listen(l.socketPath, () => resolve());
@@ -77,7 +78,7 @@ export class RecordingProxy {
     const l = this.options.listen;
     if ('socketPath' in l) return `unix://${l.socketPath}`;
     const a = this.server.address() as AddressInfo;
-    return `tcp://${a.address}:${a.port}`;
+    return `tcp://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`;
   }
 
   /** Adds a secret to mask from now on (a generated password). */

@@ -2,10 +2,11 @@ import { createServer as createHttpServer, type IncomingMessage, type Server, ty
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { unlink } from 'node:fs/promises';
+import { claimSocketPath } from './socket-path.js';
 import type { Duplex } from 'node:stream';
 import {
   matchesQuery, matchesValue, queryRecord,
-  type Exchange, type Fixture, type FixtureResponse, type FixtureUpgrade,
+  type Exchange, type Fixture, type FixtureFault, type FixtureResponse, type FixtureUpgrade,
 } from './fixture.js';
 
 /**
@@ -43,6 +44,10 @@ export interface SeenRequest {
   bodyBytes: number;
   /** Index of the exchange that answered, or -1 for a miss. */
   exchange: number;
+  /** A hijacked request: the bytes the client sent after the request (stdin), up to `maxBodyBytes`. */
+  fromClient?: Buffer;
+  /** A hijacked request: the client half-closed its side (end of stdin). */
+  clientEnded?: boolean;
 }
 
 /** What a replay left behind. */
@@ -57,6 +62,8 @@ interface Entry {
   exchange: Exchange;
   index: number;
   used: number;
+  /** Times the answer was completely sent (or the client hung up on it). */
+  answered: number;
 }
 
 export class ReplayServer {
@@ -68,13 +75,14 @@ export class ReplayServer {
   private readonly server: Server;
   private readonly sockets = new Set<Duplex>();
   private readonly misses: ReplayReport['misses'] = [];
+  private readonly consumedWaiters: Array<() => void> = [];
   private listening = false;
   private accepted = 0;
   private waiters: Array<{ count: number; resolve: () => void }> = [];
 
   private constructor(fixtures: readonly Fixture[], options: ReplayOptions) {
     this.exchanges = fixtures.flatMap((f) => f.exchanges);
-    this.entries = this.exchanges.map((exchange, index) => ({ exchange, index, used: 0 }));
+    this.entries = this.exchanges.map((exchange, index) => ({ exchange, index, used: 0, answered: 0 }));
     this.options = options;
     const listen = options.listen;
     const handler = (req: IncomingMessage, res: ServerResponse): void => { void this.onRequest(req, res); };
@@ -101,7 +109,7 @@ export class ReplayServer {
 
   private async listen(): Promise<void> {
     const l = this.options.listen;
-    if ('socketPath' in l) await unlink(l.socketPath).catch(() => undefined);
+    if ('socketPath' in l) await claimSocketPath(l.socketPath);
     await new Promise<void>((resolve, reject) => {
       this.server.once('error', reject);
       const done = (): void => { this.server.off('error', reject); resolve(); };
@@ -160,6 +168,26 @@ export class ReplayServer {
         .map((e) => ({ index: e.index, method: e.exchange.request.method, path: e.exchange.request.path })),
       misses: [...this.misses],
     };
+  }
+
+  /**
+   * Resolves once every recorded exchange (except `repeat` ones) has been
+   * answered completely: the last byte written, or the client gone.
+   */
+  consumed(): Promise<void> {
+    if (this.allAnswered()) return Promise.resolve();
+    return new Promise((resolve) => this.consumedWaiters.push(resolve));
+  }
+
+  private allAnswered(): boolean {
+    return this.entries.every((e) => e.exchange.repeat === true || e.answered > 0);
+  }
+
+  private markAnswered(entry: Entry): void {
+    entry.answered++;
+    if (this.consumedWaiters.length > 0 && this.allAnswered()) {
+      for (const resolve of this.consumedWaiters.splice(0)) resolve();
+    }
   }
 
   /** Throws when a request missed or an exchange was never asked for. */
@@ -298,24 +326,33 @@ export class ReplayServer {
     const ex = entry.exchange;
     if (ex.fault) {
       this.injectFault(ex, res);
+      this.markAnswered(entry);
       return;
     }
     if (!ex.response) {
       res.writeHead(599, 'Replay Miss', { 'content-type': 'application/json' });
       res.end(JSON.stringify({ message: `berth replay: exchange #${entry.index} is an upgrade; the request did not ask to upgrade` }));
+      this.markAnswered(entry);
       return;
     }
-    this.writeResponse(ex.response, res, method);
+    const sent = new Promise<void>((resolve) => {
+      res.once('finish', resolve);
+      res.once('close', resolve);
+    });
+    if (this.writeResponse(ex.response, res, method) === 'open') this.markAnswered(entry);
+    else await sent.then(() => this.markAnswered(entry));
   }
 
-  private writeResponse(r: FixtureResponse, res: ServerResponse, method: string): void {
+  /** Writes a recorded response; `open` when it stays open (the recorded client hung up first). */
+  private writeResponse(r: FixtureResponse, res: ServerResponse, method: string): 'ended' | 'open' {
     const headers = replayHeaders(r.headers);
     if (r.chunks) {
       res.writeHead(r.statusCode, r.statusMessage, headers);
       res.flushHeaders();
       for (const c of r.chunks) res.write(Buffer.from(c, 'base64'));
-      if (!r.open) res.end();
-      return;
+      if (r.open) return 'open';
+      res.end();
+      return 'ended';
     }
     let payload: Buffer;
     if (r.bodyText !== undefined) payload = Buffer.from(r.bodyText, 'utf8');
@@ -325,6 +362,7 @@ export class ReplayServer {
     else if (r.headers['content-length'] !== undefined) headers['content-length'] = String(r.headers['content-length']);
     res.writeHead(r.statusCode, r.statusMessage, headers);
     res.end(method === 'HEAD' ? undefined : payload);
+    return 'ended';
   }
 
   private injectFault(ex: Exchange, res: ServerResponse): void {
@@ -343,7 +381,7 @@ export class ReplayServer {
         socket.destroySoon();
         return;
       case 'reset':
-        socket.resetAndDestroy();
+        resetSocket(socket);
         return;
       case 'stall':
         return; // never answer; the client's timeout must fire
@@ -377,7 +415,8 @@ export class ReplayServer {
     const method = req.method ?? 'POST';
     const { body, bytes, rest } = await this.readRequestBody(req, head, socket);
     const entry = this.find(method, url.pathname, query, body);
-    this.seen({ method, path: url.pathname, query, headers: req.headers, body, bodyBytes: bytes, exchange: entry?.index ?? -1 });
+    const seen: SeenRequest = { method, path: url.pathname, query, headers: req.headers, body, bodyBytes: bytes, exchange: entry?.index ?? -1 };
+    this.seen(seen);
     if (!entry) {
       const message = this.explainMiss(method, url.pathname, query);
       this.misses.push({ method, path: url.pathname, message });
@@ -385,42 +424,89 @@ export class ReplayServer {
       return;
     }
     entry.used++;
-    const ex = entry.exchange;
+    try {
+      await this.answerUpgrade(entry.exchange, socket, rest, seen);
+    } finally {
+      this.markAnswered(entry);
+    }
+  }
+
+  private async answerUpgrade(ex: Exchange, socket: Duplex, rest: Buffer, seen: SeenRequest): Promise<void> {
     if (ex.fault) {
-      if (ex.fault.kind === 'refuse-upgrade') socket.end(rawHttpError(ex.fault.statusCode ?? 409, ex.fault.message ?? 'injected refusal'));
-      else socket.destroy();
+      this.injectUpgradeFault(ex.fault, socket);
       return;
     }
     if (ex.response) {
-      // an error written on the hijacked socket, as dockerd does for attach
       const r = ex.response;
-      const text = r.bodyText ?? (r.body !== undefined ? JSON.stringify(r.body) : Buffer.concat((r.chunks ?? []).map((c) => Buffer.from(c, 'base64'))).toString('utf8'));
+      const text = r.bodyText ?? (r.body !== undefined ? `${JSON.stringify(r.body)}\n` : Buffer.concat((r.chunks ?? []).map((c) => Buffer.from(c, 'base64'))).toString('utf8'));
       const lines = [`HTTP/1.1 ${r.statusCode} ${r.statusMessage ?? ''}`.trimEnd()];
       for (const [k, v] of Object.entries(replayHeaders(r.headers))) lines.push(`${k}: ${v}`);
-      socket.end(`${lines.join('\r\n')}\r\n\r\n${text}`);
+      const json = Object.entries(r.headers).some(([k, v]) => k.toLowerCase() === 'content-type' && String(v).includes('json'));
+      if (json) {
+        // a JSON error answered before any hijack (exec start: no such exec, container not running): Go's
+        // server sends a Content-Length and keeps the connection open, so the client must not wait for a close
+        lines.push(`Content-Length: ${Buffer.byteLength(text)}`);
+        socket.write(`${lines.join('\r\n')}\r\n\r\n${text}`);
+      } else {
+        // an error written on the hijacked socket, then closed, as dockerd does for attach
+        socket.end(`${lines.join('\r\n')}\r\n\r\n${text}`);
+      }
       return;
     }
-    if (ex.upgrade) await this.playUpgrade(ex.upgrade, socket, rest);
+    if (ex.upgrade) await this.playUpgrade(ex.upgrade, socket, rest, seen);
   }
 
-  private async playUpgrade(u: FixtureUpgrade, socket: Duplex, early: Buffer): Promise<void> {
-    let received = early.length;
-    const expected = u.fromClient.reduce((n, c) => n + Buffer.from(c, 'base64').length, 0);
+  /** Faults on a hijack request: refuse it, never answer, cut the head short, or reset. */
+  private injectUpgradeFault(fault: FixtureFault, socket: Duplex): void {
+    switch (fault.kind) {
+      case 'refuse-upgrade':
+        socket.end(rawHttpError(fault.statusCode ?? 409, fault.message ?? 'injected refusal'));
+        return;
+      case 'stall':
+        return; // never answer; the client's timeout or signal must end it
+      case 'close-mid-headers':
+        socket.end('HTTP/1.1 101 UPGRADED\r\nContent-Type: appl');
+        return;
+      case 'reset':
+        resetSocket(socket);
+        return;
+      default:
+        socket.destroy();
+    }
+  }
+
+  private async playUpgrade(u: FixtureUpgrade, socket: Duplex, early: Buffer, seen: SeenRequest): Promise<void> {
+    const limit = this.options.maxBodyBytes ?? 1 << 20;
+    let received = 0;
     let clientEnded = false;
     let waiter: (() => void) | undefined;
-    socket.on('data', (d: Buffer) => { received += d.length; waiter?.(); });
-    socket.once('end', () => { clientEnded = true; waiter?.(); });
+    seen.fromClient = Buffer.alloc(0);
+    seen.clientEnded = false;
+    const fromClient = (d: Buffer): void => {
+      received += d.length;
+      const kept = seen.fromClient ?? Buffer.alloc(0);
+      if (kept.length < limit) seen.fromClient = Buffer.concat([kept, d.subarray(0, limit - kept.length)]);
+      waiter?.();
+    };
+    fromClient(early);
+    const expected = u.fromClient.reduce((n, c) => n + Buffer.from(c, 'base64').length, 0);
+    socket.on('data', fromClient);
+    socket.once('end', () => { clientEnded = true; seen.clientEnded = true; waiter?.(); });
     socket.once('close', () => { clientEnded = true; waiter?.(); });
     socket.resume();
     const waitFor = async (bytes: number): Promise<void> => {
       while (received < bytes && !clientEnded) await new Promise<void>((resolve) => { waiter = resolve; });
       waiter = undefined;
     };
+    const chunks = u.toClient.map((c) => (typeof c === 'string' ? { data: c } : c));
+    // output the engine had ready with its answer goes out in the same write as the head, so the client
+    // gets bytes in the read that ends the head (as from an engine that writes fast) deterministically
+    let ready = 0;
+    while (ready < chunks.length && !chunks[ready]?.afterClientBytes) ready++;
     const lines = [u.statusLine];
     for (const [k, v] of Object.entries(u.headers)) lines.push(`${k}: ${v}`);
-    socket.write(`${lines.join('\r\n')}\r\n\r\n`);
-    for (const c of u.toClient) {
-      const chunk = typeof c === 'string' ? { data: c } : c;
+    socket.write(Buffer.concat([Buffer.from(`${lines.join('\r\n')}\r\n\r\n`), ...chunks.slice(0, ready).map((c) => Buffer.from(c.data, 'base64'))]));
+    for (const chunk of chunks.slice(ready)) {
       if (chunk.afterClientBytes) await waitFor(chunk.afterClientBytes);
       if (socket.destroyed) return;
       socket.write(Buffer.from(chunk.data, 'base64'));
@@ -437,6 +523,15 @@ function replayHeaders(h: Record<string, string | string[]>): Record<string, str
   const out: Record<string, string | string[]> = {};
   for (const [k, v] of Object.entries(h)) if (!HOP_BY_HOP.has(k.toLowerCase())) out[k] = v;
   return out;
+}
+
+/** Resets a TCP connection (RST); a unix socket cannot be reset, so it is destroyed. */
+function resetSocket(socket: Duplex): void {
+  try {
+    (socket as Socket).resetAndDestroy();
+  } catch {
+    socket.destroy();
+  }
 }
 
 function rawHttpError(status: number, message: string): string {

@@ -62,6 +62,12 @@ export interface ErrorDetail {
 export interface ProgressDetail {
   current?: number;
   total?: number;
+  /** Unix seconds the operation started (JSONProgress; not in the swagger). */
+  start?: number;
+  /** Show only the current value, without a total (JSONProgress; not in the swagger). */
+  hidecounts?: boolean;
+  /** `bytes` (the default) or e.g. `items` (JSONProgress; not in the swagger). */
+  units?: string;
 }
 
 /** Response to an API call that returns just an Id */

@@ -24,21 +24,21 @@ export interface ImageConfig {
 
 /** Information about an image in the local image cache. */
 export interface ImageInspect {
-  Id?: string;
+  Id: string;
   Descriptor?: OCIDescriptor;
   Manifests?: ImageManifestSummary[] | null;
   Identity?: Identity;
-  RepoTags?: string[];
-  RepoDigests?: string[];
+  RepoTags: string[];
+  RepoDigests: string[];
   Comment?: string | null;
   Created?: string | null;
   Author?: string | null;
   Config?: ImageConfig;
-  Architecture?: string;
+  Architecture: string;
   Variant?: string | null;
-  Os?: string;
+  Os: string;
   OsVersion?: string | null;
-  Size?: number;
+  Size: number;
   GraphDriver?: DriverData;
   RootFS?: {
     Type: string;

@@ -1,0 +1,145 @@
+import type { Readable } from 'node:stream';
+import type { EngineContext } from '../context.js';
+import { DockerArgumentError, NotFoundError } from '../errors.js';
+import { filtersQuery, type Filters } from '../filters.js';
+import { asArray, asArrayOrNull, asObject, stringField, type JsonObject } from '../json.js';
+import { parseImageReference } from '../reference.js';
+import { pathSegment, type CallOptions } from '../request.js';
+import type { ImageDeleteResponseItem, ImageHistoryResponseItem, ImageInspect, ImageSummary } from '../types/images.js';
+
+/** Filters of `GET /images/json`. */
+export interface ImageListFilters extends Filters {
+  before?: readonly string[];
+  dangling?: readonly boolean[];
+  /** `key` or `key=value`. */
+  label?: readonly string[];
+  /** `repo[:tag]`, wildcards allowed. */
+  reference?: readonly string[];
+  since?: readonly string[];
+  until?: readonly string[];
+}
+
+export interface ImageListOptions extends CallOptions {
+  /** Include intermediate images. */
+  all?: boolean;
+  filters?: ImageListFilters;
+  /** Include `RepoDigests` entries per manifest (API ≥ 1.42 engines answer anyway). */
+  digests?: boolean;
+  /** Compute `SharedSize` (slow). */
+  sharedSize?: boolean;
+}
+
+export interface ImageRemoveOptions extends CallOptions {
+  /** Remove even when tagged in several repositories or used by stopped containers. */
+  force?: boolean;
+  /** Keep untagged parents. */
+  noprune?: boolean;
+}
+
+export interface ImageInspectOptions extends CallOptions {
+  /** `os/arch[/variant]` of a multi-platform image (API ≥ 1.49). */
+  platform?: string;
+}
+
+/** Images: inspect, list, tag, remove, prune, history, save. (Pull, push, build, import and load stream progress.) */
+export class ImagesApi {
+  protected readonly ctx: EngineContext;
+
+  constructor(ctx: EngineContext) {
+    this.ctx = ctx;
+  }
+
+  /**
+   * `GET /images/{name}/json` — 404 (`NotFoundError`) when the engine has no
+   * such image. Accepts names, `name:tag`, digests, IDs and fully qualified
+   * `docker.io/library/…` references.
+   */
+  async inspect(name: string, options: ImageInspectOptions = {}): Promise<ImageInspect> {
+    const { platform, ...call } = options;
+    if (platform !== undefined) await this.ctx.requires('1.49', 'the image inspect platform option', call.signal);
+    const v = asObject<JsonObject>(await this.ctx.requester.json({
+      method: 'GET', path: `/images/${pathSegment(name, 'image name')}/json`, query: { platform }, ...call,
+    }), 'GET /images/{name}/json');
+    stringField(v, 'Id', 'GET /images/{name}/json');
+    return v as unknown as ImageInspect;
+  }
+
+  /**
+   * Whether the engine has an image: `GET /images/{name}/json`, 404 → false.
+   * Exact: `busybox` means `busybox:latest`, a digest matches only itself.
+   */
+  async exists(name: string, options: ImageInspectOptions = {}): Promise<boolean> {
+    try {
+      await this.inspect(name, options);
+      return true;
+    } catch (err) {
+      if (err instanceof NotFoundError) return false;
+      throw err;
+    }
+  }
+
+  /** `GET /images/json` */
+  async list(options: ImageListOptions = {}): Promise<ImageSummary[]> {
+    const { all, filters, digests, sharedSize, ...call } = options;
+    const v = await this.ctx.requester.json({
+      method: 'GET', path: '/images/json',
+      query: { all, filters: filtersQuery(filters), digests, 'shared-size': sharedSize }, ...call,
+    });
+    return asArray<ImageSummary>(v, 'GET /images/json');
+  }
+
+  /**
+   * `POST /images/{name}/tag` — tags `source` as `target` (`repo[:tag]`,
+   * default tag `latest`).
+   */
+  async tag(source: string, target: string, options: CallOptions = {}): Promise<void> {
+    const ref = parseImageReference(target);
+    if (ref.digest !== undefined) throw new DockerArgumentError(`cannot tag with a digest reference "${target}"`);
+    const repo = target.slice(0, ref.tag !== undefined ? target.length - ref.tag.length - 1 : target.length);
+    await this.ctx.requester.empty({
+      method: 'POST', path: `/images/${pathSegment(source, 'image name')}/tag`, query: { repo, tag: ref.tag ?? 'latest' }, ...options,
+    });
+  }
+
+  /** `DELETE /images/{name}` — 409 (`ConflictError`) when a container uses it, unless `force`. */
+  async remove(name: string, options: ImageRemoveOptions = {}): Promise<ImageDeleteResponseItem[]> {
+    const { force, noprune, ...call } = options;
+    const v = await this.ctx.requester.json({
+      method: 'DELETE', path: `/images/${pathSegment(name, 'image name')}`, query: { force, noprune }, ...call,
+    });
+    return asArrayOrNull<ImageDeleteResponseItem>(v, 'DELETE /images/{name}');
+  }
+
+  /** `POST /images/prune` — removes unused images (dangling only unless `dangling: [false]`). */
+  async prune(options: CallOptions & { filters?: { dangling?: readonly boolean[]; until?: readonly string[]; label?: readonly string[]; 'label!'?: readonly string[] } } = {}): Promise<{ ImagesDeleted: ImageDeleteResponseItem[]; SpaceReclaimed: number }> {
+    const { filters, ...call } = options;
+    const v = asObject<JsonObject>(await this.ctx.requester.json({
+      method: 'POST', path: '/images/prune', query: { filters: filtersQuery(filters) }, ...call,
+    }), 'POST /images/prune');
+    return {
+      ImagesDeleted: asArrayOrNull<ImageDeleteResponseItem>(v.ImagesDeleted, 'ImagesDeleted'),
+      SpaceReclaimed: typeof v.SpaceReclaimed === 'number' ? v.SpaceReclaimed : 0,
+    };
+  }
+
+  /** `GET /images/{name}/history` — the layers an image was built from. */
+  async history(name: string, options: CallOptions = {}): Promise<ImageHistoryResponseItem[]> {
+    return asArray<ImageHistoryResponseItem>(await this.ctx.requester.json({
+      method: 'GET', path: `/images/${pathSegment(name, 'image name')}/history`, ...options,
+    }), 'GET /images/{name}/history');
+  }
+
+  /**
+   * `GET /images/{name}/get` (one image) or `GET /images/get?names=…`
+   * (several): the images as a tar stream (`docker save`). The caller reads
+   * or destroys it.
+   */
+  async save(names: string | readonly string[], options: CallOptions = {}): Promise<Readable> {
+    const list = typeof names === 'string' ? [names] : names;
+    if (list.length === 0) throw new DockerArgumentError('save: give at least one image name');
+    const res = list.length === 1
+      ? await this.ctx.requester.send({ method: 'GET', path: `/images/${pathSegment(list[0] as string, 'image name')}/get`, stream: true, ...options })
+      : await this.ctx.requester.send({ method: 'GET', path: '/images/get', query: { names: list.map((n) => { pathSegment(n, 'image name'); return n; }) }, stream: true, ...options });
+    return res.body;
+  }
+}

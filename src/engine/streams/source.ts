@@ -1,0 +1,345 @@
+import { Readable, finished } from 'node:stream';
+import { DockerError, abortError, type RequestInfo } from '../errors.js';
+
+/**
+ * The plumbing every stream decoder shares: pulling chunks one at a time
+ * from a Node Readable (an undici body, a hijacked socket) or any async
+ * iterable, with backpressure (nothing is read before it is asked for),
+ * abort, error mapping, and destruction of the source on every path that
+ * does not read it to the end.
+ */
+
+/** Bytes a stream function reads: a Node Readable or any async iterable of byte chunks. */
+export type ByteSource = Readable | AsyncIterable<Uint8Array | string>;
+
+/** Options every stream reader takes. */
+export interface StreamOptions {
+  /** Ends the stream: the source is destroyed and the read rejects with a {@link DockerAbortError}. */
+  signal?: AbortSignal | undefined;
+  /** The request the stream answers, named in errors. */
+  request?: RequestInfo | undefined;
+  /**
+   * Maps an error raised by the source (a reset connection, a body timeout)
+   * to a typed error; `EngineResponse.mapError` fits. By default a
+   * {@link DockerError} passes through and anything else is wrapped.
+   */
+  mapError?: ((err: unknown) => DockerError) | undefined;
+}
+
+/**
+ * A decoder fed chunk by chunk: `read()` returns items until it needs more
+ * bytes; `end()` says the source ended (throwing when it ended inside an
+ * item that cannot be completed), after which `read()` returns what the end
+ * completed (an unterminated last line), then undefined.
+ */
+export interface ChunkDecoder<T> {
+  push(chunk: Buffer): void;
+  /** The next complete item, or undefined when more bytes are needed. Throws a typed error at the point the input goes wrong. */
+  read(): T | undefined;
+  /** The source ended. */
+  end(): void;
+}
+
+/** A chunk as a Buffer, without copying. */
+export function asBuffer(chunk: Uint8Array | string): Buffer {
+  if (Buffer.isBuffer(chunk)) return chunk;
+  if (typeof chunk === 'string') return Buffer.from(chunk, 'utf8');
+  return Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+}
+
+/** The default mapping of a source failure to a typed error. */
+export function sourceError(err: unknown, options: StreamOptions): DockerError {
+  const signal = options.signal;
+  if (signal?.aborted) return abortError(signal);
+  if (err instanceof DockerError) return err;
+  if (options.mapError) return options.mapError(err);
+  const where = options.request ? ` (${options.request.method} ${options.request.path})` : '';
+  const text = err instanceof Error ? err.message : String(err);
+  return new DockerError(`reading the engine's stream failed: ${text}${where}`, 'ERR_DOCKER', { cause: err });
+}
+
+/**
+ * Pulls chunks from a source on demand. A Readable is read with `read()`,
+ * so whatever it has buffered is taken at once and synchronously
+ * (`readNow()`), waiting for it only when it is empty; a plain async
+ * iterable is awaited chunk by chunk. `next()` resolves with the next
+ * non-empty chunk or `null` at the end; `destroy()` releases the source
+ * (idempotent); an abort destroys the source and fails the pending pull.
+ */
+export class ChunkPuller {
+  private readonly readable: Readable | undefined;
+  private readonly iterator: AsyncIterator<Uint8Array | string> | undefined;
+  private readonly options: StreamOptions;
+  private readonly onAbort: (() => void) | undefined;
+  /** For plain iterables: rejects when the signal aborts (raced against every pull). */
+  private aborted: Promise<never> | undefined;
+  private rejectAborted: (() => void) | undefined;
+  /** For Readables: the readable side ended cleanly, or failed. */
+  private ended = false;
+  private failure: unknown;
+  private wake: (() => void) | undefined;
+  private unwatch: (() => void) | undefined;
+  private finished = false;
+
+  constructor(source: ByteSource, options: StreamOptions = {}) {
+    this.options = options;
+    const signal = options.signal;
+    if (source instanceof Readable) {
+      const readable = source;
+      this.readable = readable;
+      const onReadable = (): void => this.notify();
+      readable.on('readable', onReadable);
+      const stopEos = finished(readable, { writable: false }, (err) => {
+        if (err) this.failure ??= err;
+        else this.ended = true;
+        this.notify();
+      });
+      this.unwatch = () => {
+        readable.off('readable', onReadable);
+        stopEos();
+      };
+      if (signal) {
+        this.onAbort = () => {
+          if (readable.destroyed) return;
+          readable.on('error', () => undefined); // the pull reports the abort; nobody else may be listening
+          readable.destroy(abortError(signal));
+        };
+      }
+    } else {
+      this.iterator = source[Symbol.asyncIterator]();
+      if (signal) {
+        // a plain iterable cannot be interrupted: race every pull against the abort
+        this.aborted = new Promise<never>((_resolve, reject) => {
+          this.rejectAborted = () => reject(abortError(signal));
+        });
+        this.aborted.catch(() => undefined);
+        this.onAbort = () => { this.rejectAborted?.(); this.destroy(); };
+      }
+    }
+    if (signal && this.onAbort) {
+      if (signal.aborted) this.onAbort();
+      else signal.addEventListener('abort', this.onAbort, { once: true });
+    }
+  }
+
+  /**
+   * A chunk without waiting: the bytes a Readable has buffered, `null` at
+   * the end, or `undefined` when the caller must wait (`next()`). Throws a
+   * typed error when the source failed or the signal aborted.
+   */
+  readNow(): Buffer | null | undefined {
+    const signal = this.options.signal;
+    if (signal?.aborted) {
+      this.destroy();
+      throw abortError(signal);
+    }
+    if (this.finished) return null;
+    const readable = this.readable;
+    if (!readable) return undefined;
+    for (;;) {
+      const chunk: unknown = readable.destroyed ? null : readable.read();
+      if (chunk !== null) {
+        const buf = asBuffer(chunk as Uint8Array | string);
+        if (buf.length > 0) return buf;
+        continue;
+      }
+      if (this.failure !== undefined) {
+        const err = this.failure;
+        this.destroy();
+        throw sourceError(err, this.options);
+      }
+      if (this.ended) {
+        this.release();
+        return null;
+      }
+      return undefined;
+    }
+  }
+
+  /** The next non-empty chunk, or null at the end of the source. Rejects with a typed error. */
+  async next(): Promise<Buffer | null> {
+    if (this.readable) {
+      for (;;) {
+        const now = this.readNow();
+        if (now !== undefined) return now;
+        await new Promise<void>((resolve) => { this.wake = resolve; });
+      }
+    }
+    const signal = this.options.signal;
+    const iterator = this.iterator as AsyncIterator<Uint8Array | string>;
+    for (;;) {
+      if (signal?.aborted) {
+        this.destroy();
+        throw abortError(signal);
+      }
+      if (this.finished) return null;
+      let result: IteratorResult<Uint8Array | string>;
+      try {
+        result = this.aborted ? await Promise.race([iterator.next(), this.aborted]) : await iterator.next();
+      } catch (err) {
+        this.destroy();
+        throw sourceError(err, this.options);
+      }
+      if (result.done === true) {
+        this.release();
+        return null;
+      }
+      const chunk = asBuffer(result.value);
+      if (chunk.length > 0) return chunk;
+    }
+  }
+
+  /** Stops reading: destroys a Readable source, returns a plain iterator. Safe to call more than once. */
+  destroy(): void {
+    if (this.finished) return;
+    this.release();
+    const r = this.readable;
+    if (r) {
+      if (!r.destroyed) {
+        r.on('error', () => undefined); // an abort error emitted on destroy has no other listener
+        r.destroy();
+      }
+    } else {
+      this.iterator?.return?.().catch(() => undefined);
+    }
+  }
+
+  /** Forgets the listeners (the source ended or was destroyed). */
+  private release(): void {
+    this.finished = true;
+    this.unwatch?.();
+    this.unwatch = undefined;
+    if (this.onAbort) this.options.signal?.removeEventListener('abort', this.onAbort);
+    this.notify();
+  }
+
+  private notify(): void {
+    const w = this.wake;
+    this.wake = undefined;
+    w?.();
+  }
+}
+
+const DONE: IteratorReturnResult<undefined> = Object.freeze({ value: undefined, done: true });
+
+/**
+ * The items a decoder makes of a source, as an async iterator. An item
+ * already decoded is handed out at once; a chunk is pulled only when the
+ * decoder has none left (backpressure). The signal is checked before every
+ * item. The source is destroyed when the consumer stops early (`break`,
+ * `return()`) or anything fails; after an error or `return()` the iterator
+ * is done. Concurrent `next()` calls are served in order.
+ */
+export class DecodedStream<T> implements AsyncIterableIterator<T> {
+  private readonly puller: ChunkPuller;
+  private readonly decoder: ChunkDecoder<T>;
+  private readonly signal: AbortSignal | undefined;
+  /** The source has ended; the decoder may still hold items. */
+  private ended = false;
+  private done = false;
+  /** The last pending `next()`, so that concurrent calls queue behind it. */
+  private inflight: Promise<IteratorResult<T, undefined>> | undefined;
+
+  constructor(source: ByteSource, decoder: ChunkDecoder<T>, options: StreamOptions = {}) {
+    this.puller = new ChunkPuller(source, options);
+    this.decoder = decoder;
+    this.signal = options.signal;
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  next(): Promise<IteratorResult<T, undefined>> {
+    const before = this.inflight;
+    if (before === undefined) return this.step();
+    const queued = before.then(() => this.step(), () => this.step());
+    this.track(queued);
+    return queued;
+  }
+
+  /** Stops reading and destroys the source. */
+  return(): Promise<IteratorResult<T, undefined>> {
+    this.finish();
+    return Promise.resolve(DONE);
+  }
+
+  /** Stops reading, destroys the source, and rejects with `err`. */
+  throw(err?: unknown): Promise<IteratorResult<T, undefined>> {
+    this.finish();
+    return Promise.reject(err);
+  }
+
+  private step(): Promise<IteratorResult<T, undefined>> {
+    if (this.done) return Promise.resolve(DONE);
+    try {
+      // decode what is already there, taking what the source has buffered, without waiting
+      for (;;) {
+        const item = this.take();
+        if (item !== undefined) return Promise.resolve({ value: item, done: false });
+        if (this.ended) {
+          this.finish();
+          return Promise.resolve(DONE);
+        }
+        const chunk = this.puller.readNow();
+        if (chunk === undefined) break;
+        this.feed(chunk);
+      }
+    } catch (err) {
+      this.finish();
+      return Promise.reject(err);
+    }
+    const pulling = this.pull();
+    this.track(pulling);
+    return pulling;
+  }
+
+  private async pull(): Promise<IteratorResult<T, undefined>> {
+    try {
+      for (;;) {
+        const chunk = await this.puller.next();
+        if (this.done) return DONE; // return() was called meanwhile
+        this.feed(chunk);
+        const item = this.take();
+        if (item !== undefined) return { value: item, done: false };
+        if (this.ended) {
+          this.finish();
+          return DONE;
+        }
+      }
+    } catch (err) {
+      if (this.done) return DONE; // return() destroyed the source under a pending pull
+      this.finish();
+      throw err;
+    }
+  }
+
+  /** Hands a chunk to the decoder, or tells it the source ended (`null`). */
+  private feed(chunk: Buffer | null): void {
+    if (chunk === null) {
+      this.ended = true;
+      this.decoder.end();
+    } else {
+      this.decoder.push(chunk);
+    }
+  }
+
+  private take(): T | undefined {
+    const signal = this.signal;
+    if (signal?.aborted) throw abortError(signal);
+    return this.decoder.read();
+  }
+
+  private track(p: Promise<IteratorResult<T, undefined>>): void {
+    this.inflight = p;
+    const clear = (): void => {
+      if (this.inflight === p) this.inflight = undefined;
+    };
+    p.then(clear, clear);
+  }
+
+  private finish(): void {
+    this.done = true;
+    this.puller.destroy();
+  }
+}
