@@ -28,7 +28,7 @@ export { NodesApi, type NodeListFilters, type NodeListOptions, type NodeRemoveOp
 export {
   ServicesApi,
   type ServiceListFilters, type ServiceListOptions, type ServiceCreateOptions, type ServiceUpdateOptions,
-  type ServiceInspectOptions, type RegistryAuthOption,
+  type ServiceInspectOptions, type ServiceAuthOption,
 } from './resources/services.js';
 export { TasksApi, type TaskListFilters, type TaskListOptions } from './resources/tasks.js';
 export {

@@ -75,10 +75,10 @@ t.test('a two-node swarm: spread, placement constraint, drain', async (t) => {
 
     // the same image, by the same id, on both nodes: build it once, save it on one and load it on the other
     const image = await engineSh('image', `${dir}/m/docker.sock`);
-    const saved = await manager.requester.send({ method: 'GET', path: '/images/busybox:test/get', stream: true });
-    await worker.requester.empty({ method: 'POST', path: '/images/load', query: { quiet: true }, body: saved.body, contentType: 'application/x-tar' });
-    const loaded = await worker.requester.json({ method: 'GET', path: `/images/${image}/json` });
-    t.ok(typeof loaded === 'object' && loaded !== null && 'Id' in loaded && loaded.Id === image, 'the worker has the image by the same id');
+    const saved = await manager.images.save('busybox:test');
+    // no images.load yet: the raw call
+    await worker.requester.empty({ method: 'POST', path: '/images/load', query: { quiet: true }, body: saved, contentType: 'application/x-tar' });
+    t.equal((await worker.images.inspect(image)).Id, image, 'the worker has the image by the same id');
 
     const port = await freePort();
     const managerId = await manager.swarm.init({ ListenAddr: `127.0.0.1:${port}`, AdvertiseAddr: `127.0.0.1:${port}` });

@@ -46,7 +46,7 @@ t.test('arguments are checked before any I/O', (t) => replay(t, [pingOnly('1.41'
     ['node id', () => docker.nodes.update('', { Availability: 'drain' })],
     ['node version', () => docker.nodes.update('n', { Availability: 'drain' }, { version: -1 })],
     ['service id', () => docker.services.inspect('\n')],
-    ['registry auth', () => docker.services.create({ Name: 's' }, { registryAuth: 'a\r\nX-Evil: 1' })],
+    ['registry auth', () => docker.services.create({ Name: 's' }, { auth: { header: 'a\r\nX-Evil: 1' } })],
     ['task id', () => docker.tasks.inspect('')],
     ['secret name', () => docker.secrets.create({ Name: '', Data: 'aGk=' })],
     ['secret data', () => docker.secrets.create({ Name: 's', Data: 'not base64' })],

@@ -8,17 +8,6 @@ import { SWARM_ENGINES } from './swarm.js';
 const LABEL = { 'berth.test': 'scenario' };
 const DONE = new Set(['complete', 'failed', 'rejected', 'shutdown', 'orphaned']);
 
-/**
- * The id of a local image. Services get their image by id so nodes never
- * ask a registry (these engines have no internet); the lookup is part of
- * the recording, so replay sees the id the engine had.
- */
-export async function imageId(docker: Docker, ref: string): Promise<string> {
-  const v = await docker.requester.json({ method: 'GET', path: `/images/${encodeURIComponent(ref)}/json` });
-  const id = typeof v === 'object' && v !== null && 'Id' in v ? v.Id : undefined;
-  if (typeof id !== 'string') throw new Error(`no id for image ${ref}`);
-  return id;
-}
 
 /** The single task of a service, once it has finished. */
 async function finishedTask(docker: Docker, service: string): Promise<Task> {
@@ -38,7 +27,9 @@ export const services = scenario({
   setup: (docker) => enterSwarm(docker),
   cleanup: (docker) => exitSwarm(docker),
   async run(docker, ctx) {
-    const image = await imageId(docker, ctx.image);
+    // by id, so nodes never ask a registry (these engines have no internet);
+    // the lookup is recorded, so replay sees the id the engine had
+    const image = (await docker.images.inspect(ctx.image)).Id;
     const spec: ServiceSpec = {
       Name: 'berth-rec-svc', Labels: LABEL,
       TaskTemplate: {

@@ -1,3 +1,4 @@
+import { authHeaderOf, type AuthOption } from '../auth.js';
 import type { EngineContext } from '../context.js';
 import { DockerArgumentError } from '../errors.js';
 import { filtersQuery, type Filters } from '../filters.js';
@@ -24,21 +25,22 @@ export interface ServiceListOptions extends CallOptions {
 }
 
 /** Registry credentials for the nodes that pull the service's image. */
-export interface RegistryAuthOption {
+export interface ServiceAuthOption {
   /**
-   * The `X-Registry-Auth` header value, already encoded (padded base64url
-   * of the auth JSON). Left out, nodes pull anonymously — or, to avoid any
-   * pull, give the image by id (`sha256:…`).
+   * Sent as `X-Registry-Auth`: an AuthConfig, a `RegistryAuth` from a
+   * `CredentialStore`, or an already-encoded `{ header }`. Left out, nodes
+   * pull anonymously — or, to avoid any pull, give the image by id
+   * (`sha256:…`).
    */
-  registryAuth?: string;
+  auth?: AuthOption;
 }
 
 /** Options of {@link ServicesApi.create}. */
-export interface ServiceCreateOptions extends CallOptions, RegistryAuthOption {}
+export interface ServiceCreateOptions extends CallOptions, ServiceAuthOption {}
 
 /** Options of {@link ServicesApi.update}. */
-export interface ServiceUpdateOptions extends VersionedUpdateOptions, RegistryAuthOption {
-  /** Without `registryAuth`: take the credentials from the new spec (default) or the previous one. */
+export interface ServiceUpdateOptions extends VersionedUpdateOptions, ServiceAuthOption {
+  /** Without `auth`: take the credentials from the new spec (default) or the previous one. */
   registryAuthFrom?: 'spec' | 'previous-spec';
   /** `previous`: roll back to the previous spec on the engine's side (the spec sent is ignored). */
   rollback?: 'previous';
@@ -67,9 +69,9 @@ export class ServicesApi {
    * registry for it.
    */
   async create(spec: ServiceSpec, options: ServiceCreateOptions = {}): Promise<ServiceCreateResponse> {
-    const { registryAuth, ...call } = options;
+    const { auth, ...call } = options;
     if (!isObject(spec)) throw new DockerArgumentError('service create: the spec must be an object');
-    const headers = authHeader(registryAuth);
+    const headers = authHeader(auth);
     const res = asObject<JsonObject>(await this.ctx.requester.json({
       method: 'POST', path: '/services/create', json: spec, headers, ...call,
     }), 'POST /services/create');
@@ -102,9 +104,9 @@ export class ServicesApi {
    * spec's `UpdateConfig` says; follow `UpdateStatus` on inspect.
    */
   async update(id: string, change: SpecChange<ServiceSpec>, options: ServiceUpdateOptions = {}): Promise<ServiceUpdateResponse> {
-    const { version, registryAuth, registryAuthFrom, rollback, ...call } = options;
+    const { version, auth, registryAuthFrom, rollback, ...call } = options;
     const path = `/services/${pathSegment(id, 'service id')}/update`;
-    const headers = authHeader(registryAuth);
+    const headers = authHeader(auth);
     const res = await updateVersioned('service update', change, version,
       async () => {
         const service = await this.inspect(id, call);
@@ -123,10 +125,11 @@ export class ServicesApi {
   }
 }
 
-function authHeader(registryAuth: string | undefined): Record<string, string> | undefined {
-  if (registryAuth === undefined) return undefined;
-  if (typeof registryAuth !== 'string' || registryAuth === '' || /[\r\n]/.test(registryAuth)) {
-    throw new DockerArgumentError('registryAuth must be a non-empty, already encoded X-Registry-Auth value');
+function authHeader(auth: AuthOption | undefined): Record<string, string> | undefined {
+  if (auth === undefined) return undefined;
+  const header = authHeaderOf(auth);
+  if (typeof header !== 'string' || header === '' || /[\r\n]/.test(header)) {
+    throw new DockerArgumentError('auth: the X-Registry-Auth value must be a non-empty single line');
   }
-  return { 'x-registry-auth': registryAuth };
+  return { 'x-registry-auth': header };
 }
