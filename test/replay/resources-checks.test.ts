@@ -1,5 +1,5 @@
 import t from 'tap';
-import { DockerArgumentError, DockerVersionError } from '../../src/index.js';
+import { DockerArgumentError, DockerVersionError, encodeAuthHeader } from '../../src/index.js';
 import type { Fixture } from '../../src/testing/index.js';
 import { replay } from '../helpers/replay.js';
 
@@ -56,3 +56,20 @@ t.test('arguments are checked before any I/O', (t) => replay(t, [pingOnly('1.41'
   for (const [what, call] of bad) await t.rejects(call(), DockerArgumentError, what);
   t.same(server.requests.filter((r) => r.method !== 'HEAD'), [], 'nothing was sent');
 }, { allowUnconsumed: true }));
+
+t.test('service create and update send registry auth as X-Registry-Auth', (t) => {
+  const fixture = pingOnly('1.41');
+  const created = { statusCode: 201, headers: { 'content-type': 'application/json' }, body: { ID: 'svc1' } };
+  fixture.exchanges.push(
+    { request: { method: 'POST', path: '/v1.41/services/create' }, response: created },
+    { request: { method: 'POST', path: '/v1.41/services/svc1/update', query: { version: '7' } }, response: { statusCode: 200, headers: { 'content-type': 'application/json' }, body: { Warnings: null } } },
+  );
+  return replay(t, [fixture], async ({ docker, server }) => {
+    const auth = { username: 'u', password: 'p', serveraddress: 'registry.example' };
+    t.same(await docker.services.create({ Name: 's' }, { auth }), { ID: 'svc1', Warnings: [] });
+    t.same(await docker.services.update('svc1', { Name: 's' }, { version: 7, auth: { header: 'ZW5jb2RlZA==' } }), { Warnings: [] });
+    const sent = server.requests.filter((r) => r.method === 'POST').map((r) => r.headers['x-registry-auth']);
+    t.equal(sent[0], encodeAuthHeader(auth), 'credentials are encoded as padded base64url');
+    t.equal(sent[1], 'ZW5jb2RlZA==', 'an encoded header goes as is');
+  });
+});
