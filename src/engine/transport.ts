@@ -67,12 +67,18 @@ export class Transport {
   private unaryPool: Pool | undefined;
   private streamPool: Pool | undefined;
   private readonly rawSockets = new Set<Duplex>();
+  private readonly connector: Connector | undefined;
   private closed = false;
 
-  constructor(endpoint: Endpoint, options: TransportOptions = {}) {
+  /**
+   * `connector`, when given, opens every connection instead of a socket to
+   * the endpoint's address (the ssh transport passes its dial-stdio channels).
+   */
+  constructor(endpoint: Endpoint, options: TransportOptions = {}, connector?: Connector) {
     this.endpoint = endpoint;
     this.options = options;
-    if (endpoint.protocol === 'ssh' && options.socketPathOverride === undefined) {
+    this.connector = connector;
+    if (endpoint.protocol === 'ssh' && options.socketPathOverride === undefined && connector === undefined) {
       throw new DockerConfigError(`${endpoint.url}: ssh endpoints need the ssh bridge (use Docker, not Transport, directly)`);
     }
     this.tls = endpoint.protocol === 'tcp' && endpoint.tls ? loadTls(endpoint.tls) : undefined;
@@ -97,6 +103,18 @@ export class Transport {
   private makePool(connections: number | null): Pool {
     const tls = this.tls;
     const socketPath = this.socketPath;
+    const connector = this.connector;
+    if (connector !== undefined) {
+      return new Pool(this.endpoint.origin, {
+        connections,
+        pipelining: 1,
+        keepAliveTimeout: this.options.keepAliveTimeout ?? 4_000,
+        // undici takes any Duplex here; its types name only sockets
+        connect: (_options, callback) => {
+          connector().then((stream) => callback(null, stream as Socket), (err: unknown) => callback(err instanceof Error ? err : new Error(String(err)), null));
+        },
+      });
+    }
     return new Pool(this.endpoint.origin, {
       connections,
       pipelining: 1,
@@ -124,6 +142,7 @@ export class Transport {
   connectRaw(signal?: AbortSignal, request?: RequestInfo): Promise<Duplex> {
     if (this.closed) return Promise.reject(new DockerConnectionError('the client is closed', { endpoint: this.endpoint.url }));
     if (signal?.aborted) return Promise.reject(abortError(signal));
+    if (this.connector !== undefined) return this.connectWith(this.connector, signal, request);
     return new Promise((resolve, reject) => {
       let socket: Socket;
       const socketPath = this.socketPath;
@@ -179,6 +198,23 @@ export class Transport {
       socket.once('error', onError);
       socket.once(readyEvent, onReady);
     });
+  }
+
+  private async connectWith(connector: Connector, signal: AbortSignal | undefined, request: RequestInfo | undefined): Promise<Duplex> {
+    let stream: Duplex;
+    try {
+      stream = await connector(signal);
+    } catch (err) {
+      if (signal?.aborted) throw abortError(signal);
+      throw this.connectionError(err, request);
+    }
+    if (this.closed) {
+      stream.destroy();
+      throw new DockerConnectionError('the client is closed', { endpoint: this.endpoint.url });
+    }
+    this.rawSockets.add(stream);
+    stream.once('close', () => this.rawSockets.delete(stream));
+    return stream;
   }
 
   /** Maps a socket or undici error to a {@link DockerConnectionError} with a hint. */
