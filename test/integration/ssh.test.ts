@@ -1,11 +1,12 @@
 import t, { type Test } from 'tap';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  Docker, DockerConnectionError, NotFoundError, demux, splitOutput, type DockerOptions, type Frame, type SshOptions,
+  Docker, DockerConnectionError, DockerTimeoutError, NotFoundError, demux, splitOutput, type DockerOptions, type Frame, type SshOptions,
 } from '../../src/index.js';
 import { isObject } from '../../src/engine/json.js';
 import { MuxControl } from '../../src/engine/ssh/mux-control.js';
@@ -48,6 +49,13 @@ async function closeAndCheck(t: Test, docker: Docker): Promise<void> {
   t.notOk(existsSync(dir), 'the private directory is removed');
 }
 
+/** What the client's masters logged (ssh -E), while the client is open. */
+function masterLogs(docker: Docker): string {
+  const dir = sessionOf(docker).directory;
+  if (dir === undefined) return '';
+  return readdirSync(dir).filter((f) => f.endsWith('.log')).map((f) => readFileSync(join(dir, f), 'utf8')).join('\n');
+}
+
 async function collectFrames(frames: AsyncIterable<Frame>): Promise<{ stdout: string; stderr: string }> {
   const got: Frame[] = [];
   for await (const f of frames) got.push(f);
@@ -65,6 +73,24 @@ async function removeQuietly(docker: Docker, id: string): Promise<void> {
   await docker.containers.remove(id, { force: true }).catch((err: unknown) => {
     if (!(err instanceof NotFoundError)) throw err;
   });
+}
+
+/** A running container that sleeps, created through `docker` and removed at teardown through the engine's own socket. */
+async function sleeper(t: Test, s: Setup, docker: Docker): Promise<string> {
+  const { Id } = await docker.containers.create({
+    Image: s.engine.image, Cmd: ['sleep', '600'], Labels: LABELS, HostConfig: { NetworkMode: 'none' },
+  });
+  t.teardown(() => removeQuietly(s.direct, Id));
+  await docker.containers.start(Id);
+  return Id;
+}
+
+/** `count` waits registered on a running container, its kill, and the exit statuses every wait saw. */
+async function waitsThroughKill(docker: Docker, id: string, count: number, meanwhile: () => Promise<void> = async () => undefined): Promise<number[]> {
+  const waiters = await Promise.all(Array.from({ length: count }, () => docker.containers.waiter(id)));
+  await meanwhile();
+  await docker.containers.kill(id);
+  return (await Promise.all(waiters.map((w) => w.result))).map((r) => r.StatusCode);
 }
 
 async function setup(t: Test, extraSshd: readonly string[] = []): Promise<Setup | undefined> {
@@ -132,12 +158,7 @@ t.test('ssh:// endpoints through the system ssh client', async (t) => {
 
   await t.test('exec hijack: stdin in, half-close, output until the engine closes', async (t) => {
     const docker = s.client(t);
-    const id = await createdId(docker.requester.json({
-      method: 'POST', path: '/containers/create',
-      json: { Image: engine.image, Cmd: ['sleep', '600'], Labels: LABELS, HostConfig: { NetworkMode: 'none' } },
-    }));
-    t.teardown(() => removeQuietly(s.direct, id));
-    await docker.containers.start(id);
+    const id = await sleeper(t, s, docker);
     const execId = await createdId(docker.requester.json({
       method: 'POST', path: `/containers/${id}/exec`,
       json: { Cmd: ['sh', '-c', 'cat; echo done >&2; exit 4'], AttachStdin: true, AttachStdout: true, AttachStderr: true, Tty: false },
@@ -159,19 +180,13 @@ t.test('ssh:// endpoints through the system ssh client', async (t) => {
   await t.test('concurrent requests: several channels at once over the one connection', async (t) => {
     const logins = sshd.logins();
     const docker = s.client(t);
-    const id = await createdId(docker.requester.json({
-      method: 'POST', path: '/containers/create',
-      json: { Image: engine.image, Cmd: ['sleep', '600'], Labels: LABELS, HostConfig: { NetworkMode: 'none' } },
-    }));
-    t.teardown(() => removeQuietly(s.direct, id));
-    await docker.containers.start(id);
-    const waiters = await Promise.all(Array.from({ length: 5 }, () => docker.containers.waiter(id)));
-    const versions = await Promise.all(Array.from({ length: 4 }, () => docker.version()));
-    t.ok(sessionOf(docker).openChannels >= 6, `${sessionOf(docker).openChannels} channels open at once (5 waits and the unary pool)`);
-    t.ok(versions.every((v) => v.Version === engine.version), 'unary calls answered while the waits are open');
-    await docker.containers.kill(id);
-    const results = await Promise.all(waiters.map((w) => w.result));
-    t.same(results.map((r) => r.StatusCode), [137, 137, 137, 137, 137], 'every wait saw the kill');
+    const id = await sleeper(t, s, docker);
+    const statuses = await waitsThroughKill(docker, id, 5, async () => {
+      const versions = await Promise.all(Array.from({ length: 4 }, () => docker.version()));
+      t.ok(sessionOf(docker).openChannels >= 6, `${sessionOf(docker).openChannels} channels open at once (5 waits and the unary pool)`);
+      t.ok(versions.every((v) => v.Version === engine.version), 'unary calls answered while the waits are open');
+    });
+    t.same(statuses, [137, 137, 137, 137, 137], 'every wait saw the kill');
     t.equal(sshd.logins() - logins, 1, 'still one ssh connection');
     await closeAndCheck(t, docker);
   });
@@ -264,35 +279,55 @@ t.test('ssh:// endpoints through the system ssh client', async (t) => {
 t.test('a server that allows fewer sessions than berth assumes (MaxSessions 2)', async (t) => {
   const s = await setup(t, ['MaxSessions 2']);
   if (!s) return;
-  const { engine, sshd } = s;
+  const { sshd } = s;
   const docker = s.client(t);
-  const id = await createdId(docker.requester.json({
-    method: 'POST', path: '/containers/create',
-    json: { Image: engine.image, Cmd: ['sleep', '600'], Labels: LABELS, HostConfig: { NetworkMode: 'none' } },
-  }));
-  t.teardown(() => removeQuietly(s.direct, id));
-  await docker.containers.start(id);
-  const waiters = await Promise.all(Array.from({ length: 5 }, () => docker.containers.waiter(id)));
-  t.ok(sshd.logins() >= 3, `refused sessions went to more connections (${sshd.logins()} ssh connections for ${sessionOf(docker).openChannels} channels)`);
-  await docker.containers.kill(id);
-  t.same((await Promise.all(waiters.map((w) => w.result))).map((r) => r.StatusCode), [137, 137, 137, 137, 137]);
+  const id = await sleeper(t, s, docker);
+  const statuses = await waitsThroughKill(docker, id, 5, async () => {
+    t.match(masterLogs(docker), /open failed/, 'the server did refuse sessions');
+    t.ok(sshd.logins() >= 3, `refused sessions went to more connections (${sshd.logins()} ssh connections for ${sessionOf(docker).openChannels} channels)`);
+  });
+  t.same(statuses, [137, 137, 137, 137, 137], 'no request failed');
   await closeAndCheck(t, docker);
 });
 
 t.test('ssh.maxSessions keeps under the server\'s limit without a refusal', async (t) => {
   const s = await setup(t, ['MaxSessions 2']);
   if (!s) return;
-  const { engine } = s;
   const docker = s.client(t, { maxSessions: 2 });
-  const id = await createdId(docker.requester.json({
-    method: 'POST', path: '/containers/create',
-    json: { Image: engine.image, Cmd: ['sleep', '600'], Labels: LABELS, HostConfig: { NetworkMode: 'none' } },
-  }));
-  t.teardown(() => removeQuietly(s.direct, id));
-  await docker.containers.start(id);
-  const waiters = await Promise.all(Array.from({ length: 4 }, () => docker.containers.waiter(id)));
-  t.notMatch(s.sshd.log(), /no more sessions|open failed/i, 'sshd refused nothing');
-  await docker.containers.kill(id);
-  t.same((await Promise.all(waiters.map((w) => w.result))).map((r) => r.StatusCode), [137, 137, 137, 137]);
+  const id = await sleeper(t, s, docker);
+  const statuses = await waitsThroughKill(docker, id, 4, async () => {
+    t.notMatch(masterLogs(docker), /open failed/, 'the server refused nothing');
+    t.ok(sessionOf(docker).masterPids.length >= 3, `${sessionOf(docker).masterPids.length} ssh connections for ${sessionOf(docker).openChannels} channels`);
+  });
+  t.same(statuses, [137, 137, 137, 137]);
+  await closeAndCheck(t, docker);
+});
+
+t.test('a server that never answers: the connect timeout, with nothing left behind', async (t) => {
+  try {
+    execFileSync('ssh', ['-V'], { stdio: 'ignore' });
+  } catch {
+    t.pass('no ssh client', { skip: 'the ssh client is not installed' });
+    return;
+  }
+  // accepts connections and says nothing: ssh waits for a banner that never comes
+  const accepted = new Set<Socket>();
+  const silent = createServer((socket) => {
+    accepted.add(socket);
+    socket.on('error', () => undefined);
+  });
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => {
+    for (const socket of accepted) socket.destroy();
+    return new Promise<void>((resolve) => silent.close(() => resolve()));
+  });
+  const { port } = silent.address() as AddressInfo;
+  const docker = new Docker({ host: `ssh://nobody@127.0.0.1:${port}`, env: {}, connectTimeout: 400, ssh: { configFile: '/dev/null' } });
+  t.teardown(() => docker.close());
+  const started = Date.now();
+  const err = await docker.ping().then(() => undefined, (e: unknown) => e);
+  t.type(err, DockerTimeoutError);
+  t.match((err as Error).message, /^ssh to nobody@127\.0\.0\.1:\d+ did not connect and authenticate within 400 ms/);
+  t.ok(Date.now() - started < 10_000, 'berth\'s own timer, not ssh\'s');
   await closeAndCheck(t, docker);
 });
