@@ -78,7 +78,7 @@ export class Docker extends EventEmitter<DockerEvents> {
   readonly secrets: SecretsApi;
   /** Swarm configs: create, inspect, list, update, remove. */
   readonly configs: ConfigsApi;
-  /** Images: inspect, exists, list, tag, remove, prune, history, save. */
+  /** Images: build, inspect, exists, list, tag, remove, prune, history, save. */
   readonly images: ImagesApi;
   /** @internal */
   readonly requester: Requester;
