@@ -119,11 +119,12 @@ export const buildSteps = scenario({
 /** A RUN that exits 7: the stream error carries the exit code and the output before it. */
 export const buildRunFails = scenario({
   name: 'build-run-fails',
-  description: 'POST /build with a RUN exiting 7: in-band errorDetail (dockerd code 7; podman names it in the message)',
+  description: 'POST /build (forcerm) with a RUN exiting 7: in-band errorDetail (dockerd code 7; podman names it in the message)',
   engines: ENGINES,
   async run(docker) {
     return collect(docker.images.build({
-      dockerfileContent: 'FROM busybox:test\nRUN echo before\nRUN sh -c \'echo boom >&2; exit 7\'\n', noCache: true,
+      // forceRm: the failed step's container is removed too (rm alone keeps it)
+      dockerfileContent: 'FROM busybox:test\nRUN echo before\nRUN sh -c \'echo boom >&2; exit 7\'\n', noCache: true, forceRm: true,
     }));
   },
   check(t, r, ctx) {
