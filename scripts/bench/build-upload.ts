@@ -26,6 +26,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { randomFillSync } from 'node:crypto';
+import { timed, median, type Measure } from './process-time.js';
 import { Docker } from '../../src/index.js';
 
 const BIG_FILE = 256 << 10;
@@ -92,25 +93,7 @@ function generate(dir: string, big: number): number {
   return bytes;
 }
 
-interface Measure {
-  wall: number;
-  cpu: number;
-  rssMb: number;
-}
 
-/** Runs a command under /usr/bin/time: wall seconds, user+sys seconds, max RSS. */
-function timed(command: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env): Measure {
-  const out = mkdtempSync('/tmp/bench-time-');
-  const file = join(out, 'time');
-  try {
-    const res = spawnSync('/usr/bin/time', ['-o', file, '-f', '%e %U %S %M', command, ...args], { env, stdio: ['ignore', 'ignore', 'inherit'] });
-    if (res.status !== 0) throw new Error(`${command} ${args.join(' ')} exited with ${String(res.status)}`);
-    const [wall, user, sys, rss] = readFileSync(file, 'utf8').trim().split('\n').at(-1)?.split(' ').map(Number) ?? [];
-    return { wall: wall ?? NaN, cpu: (user ?? NaN) + (sys ?? NaN), rssMb: (rss ?? NaN) / 1024 };
-  } finally {
-    rmSync(out, { recursive: true, force: true });
-  }
-}
 
 function socketOf(engine: string): string {
   if (!engine.startsWith('unix://')) throw new Error('--engine must be a unix:// socket (dockerode is given its socketPath)');
@@ -144,11 +127,6 @@ async function childDockerode(dir: string, engine: string, form: string): Promis
   // followProgress does not fail on an in-band error: check, so that a failed build is not timed as a success
   const failed = output.find((m) => typeof m === 'object' && m !== null && 'errorDetail' in m);
   if (failed !== undefined) throw new Error(JSON.stringify(failed));
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? NaN;
 }
 
 async function main(): Promise<void> {
