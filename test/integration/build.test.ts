@@ -13,8 +13,9 @@ import { shortTempDir } from '../helpers/tmp.js';
 /**
  * `docker.images.build()` end to end on real engines: which files of a
  * directory arrive in the image, an engine refusing while the context is
- * still uploading, and an abort in the middle of a long `RUN` that must
- * leave no build container behind.
+ * still uploading, an abort in the middle of a long `RUN` that must leave no
+ * build container behind, a build over mutual TLS, and a 1 GiB context with
+ * the client's memory watched.
  */
 
 const ENGINES: readonly EngineName[] = ['dockerd-20.10', 'dockerd-28.5', 'podman-4.3'];
@@ -175,6 +176,23 @@ for (const name of ENGINES) {
     }
   });
 }
+
+t.test('a build over TCP with mutual TLS: the context streams through the TLS connection', async (t) => {
+  const engine = engineOr(t, 'dockerd-tls');
+  if (!engine) return;
+  const docker = dockerFor(t, engine);
+  const root = shortTempDir(t, 'bbt');
+  writeTree(root, { 'Dockerfile': 'FROM busybox:test\nCOPY data.bin /data.bin\nRUN wc -c < /data.bin\n' });
+  writeFileSync(join(root, 'data.bin'), Buffer.alloc(8 * MiB, 0x7a));
+  const tag = 'berth-build-call:tls';
+  await removeImage(docker, tag);
+  t.teardown(() => removeImage(docker, tag));
+  const lines: string[] = [];
+  const { id } = await docker.images.build({ context: root, tag, noCache: true, onProgress: (e) => { if (e.type === 'output') lines.push(e.line); } });
+  t.match(id, /^sha256:/);
+  t.ok(lines.includes(String(8 * MiB)), 'all 8 MiB arrived');
+  t.match(docker.endpoint.url, /^tcp:/);
+});
 
 t.test('a 1 GiB context: the build succeeds and client memory stays flat', async (t) => {
   const engine = engineOr(t, 'dockerd-28.5');
