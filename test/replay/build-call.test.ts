@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { extract } from 'tar-stream';
 import { Readable } from 'node:stream';
 import {
-  CredentialStore, DockerAbortError, DockerArgumentError, DockerError, DockerProtocolError, DockerStreamError, RegistryAuth,
+  CredentialStore, DockerAbortError, DockerArgumentError, DockerProtocolError, DockerStreamError, RegistryAuth,
   packContext, processEnvironment, type BuildEvent, type Docker, type ImageBuildOptions,
 } from '../../src/index.js';
 import { fakeBuildEngine, line, readAll, startStream, type SeenBuild } from '../helpers/build-engine.js';
@@ -178,7 +178,7 @@ t.test('await alone reads the build; iterating after that, or twice, is refused'
   const build = docker.images.build({ dockerfileContent: 'FROM x\n', onProgress: (e) => progress.push(e.type) });
   t.equal((await build).id, ID);
   t.same(progress, ['step', 'output', 'image', 'output'], 'onProgress saw every event');
-  t.throws(() => build[Symbol.asyncIterator](), DockerError, 'reading has begun');
+  t.throws(() => build[Symbol.asyncIterator](), DockerArgumentError, 'reading has begun');
   const again = (await succeeding(t)).docker.images.build({ dockerfileContent: 'FROM x\n' });
   const it = again[Symbol.asyncIterator]();
   t.throws(() => again[Symbol.asyncIterator](), /iterated once/);

@@ -1,4 +1,4 @@
-import { DockerAbortError, DockerError } from '../errors.js';
+import { DockerAbortError, DockerArgumentError, DockerError } from '../errors.js';
 import type { DecodedStream } from '../streams/source.js';
 import type { BuildEvent, BuildEventDecoder } from './build-events.js';
 
@@ -118,9 +118,9 @@ export class ImageBuild implements AsyncIterable<BuildEvent>, PromiseLike<BuildR
 
   /** The build's events, once; see the class for what leaving early does. */
   [Symbol.asyncIterator](): AsyncIterableIterator<BuildEvent> {
-    if (this.mode === 'iterating') throw new DockerError('this build is already being iterated: a build can be iterated once', 'ERR_DOCKER_ARGUMENT');
+    if (this.mode === 'iterating') throw new DockerArgumentError('this build is already being iterated: a build can be iterated once');
     if (this.mode === 'reading') {
-      throw new DockerError('this build is already being read by done() or await: take its iterator first, or in the same tick', 'ERR_DOCKER_ARGUMENT');
+      throw new DockerArgumentError('this build is already being read by done() or await: take its iterator first, or in the same tick');
     }
     this.mode = 'iterating';
     const iterator: AsyncIterableIterator<BuildEvent> = {
