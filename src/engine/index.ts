@@ -89,7 +89,7 @@ export { LazyStream, type StreamOpener } from './streams/lazy.js';
 export {
   ProgressOperation, type ProgressOperationOptions, type ProgressSummary,
 } from './streams/operation.js';
-export { AttachedStdio, STDIN_FAILED, type StdinSource, type StdioOutputOptions } from './streams/stdio.js';
+export { AttachedStdio, STDIN_FAILED, OUTPUT_LIMIT, bufferFrames, type StdinSource, type StdioOutputOptions } from './streams/stdio.js';
 export type * from './types/progress.js';
 export {
   packContext, dockerfileContext, BuildContextStream,

@@ -1,7 +1,7 @@
 import t from 'tap';
 import { Readable } from 'node:stream';
 import {
-  DockerAbortError, DockerError, DockerStreamError, MULTIPLEXED_STREAM, RAW_STREAM, STDIN_FAILED, type Frame,
+  DockerAbortError, DockerError, DockerStreamError, MULTIPLEXED_STREAM, OUTPUT_LIMIT, RAW_STREAM, STDIN_FAILED, type Frame,
 } from '../../src/index.js';
 import type { Exchange, Fixture } from '../../src/testing/index.js';
 import { replay } from '../helpers/replay.js';
@@ -101,7 +101,7 @@ t.test('logsBuffer stops at maxBytes', (t) => replay(t, [fixture([
 ])], async ({ docker }) => {
   const err = await docker.containers.logsBuffer('c1', { maxBytes: 100 }).catch((e: unknown) => e);
   t.type(err, DockerError);
-  t.equal((err as DockerError).code, 'ERR_DOCKER_OUTPUT_LIMIT');
+  t.equal((err as DockerError).code, OUTPUT_LIMIT);
 }, { ...pinned('1.41'), allowUnconsumed: true }));
 
 /** An exec whose output is `out` (multiplexed), then inspected `running` times as running before it ends with `code`. */
@@ -168,7 +168,7 @@ t.test('exec output over maxBytes closes the connection with an error', (t) => r
   execExchanges([frame(1, 'a'.repeat(40)), frame(2, 'b'.repeat(40))], 0, 0),
 )], async ({ docker }) => {
   const err = await docker.containers.exec('c1', ['yes'], { maxBytes: 50 }).catch((e: unknown) => e);
-  t.equal((err as DockerError).code, 'ERR_DOCKER_OUTPUT_LIMIT');
+  t.equal((err as DockerError).code, OUTPUT_LIMIT);
 }, { ...pinned('1.41'), allowUnconsumed: true }));
 
 t.test('events ask for JSON lines and read a json-seq answer too', (t) => replay(t, [fixture([

@@ -83,6 +83,16 @@ export class ProgressOperation<R> implements AsyncIterable<ProgressMessage, unde
     return this.done().then(onfulfilled, onrejected);
   }
 
+  /** Like `Promise.catch`, on the result. */
+  catch<B = never>(onrejected?: ((reason: unknown) => B | PromiseLike<B>) | null): Promise<R | B> {
+    return this.done().catch(onrejected);
+  }
+
+  /** Like `Promise.finally`, on the result. */
+  finally(onfinally?: (() => void) | null): Promise<R> {
+    return this.done().finally(onfinally);
+  }
+
   /** The result: reads the stream to its end unless a loop is reading it. */
   done(): Promise<R> {
     if (!this.claimed) {

@@ -141,6 +141,27 @@ export class AttachedStdio {
   }
 }
 
+/** The `code` of the error for output past a `maxBytes` limit. */
+export const OUTPUT_LIMIT = 'ERR_DOCKER_OUTPUT_LIMIT';
+
+/**
+ * Reads frames into one stdout and one stderr buffer (stdin echoes count as
+ * stdout). Past `maxBytes`, stdout and stderr together, it stops reading
+ * (closing the source) and fails with a `DockerError` (code
+ * {@link OUTPUT_LIMIT}) whose message starts with `what`.
+ */
+export async function bufferFrames(frames: AsyncIterable<Frame>, maxBytes: number, what: string): Promise<{ stdout: Buffer; stderr: Buffer }> {
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  let size = 0;
+  for await (const f of frames) {
+    size += f.data.length;
+    if (size > maxBytes) throw new DockerError(`${what} exceeds ${maxBytes} bytes (maxBytes)`, OUTPUT_LIMIT);
+    (f.stream === 'stderr' ? err : out).push(f.data);
+  }
+  return { stdout: Buffer.concat(out), stderr: Buffer.concat(err) };
+}
+
 /** A raw (TTY) output as the `stdout` of {@link DemuxedStreams}, with an empty `stderr`. */
 function rawStreams(frames: DecodedStream<Frame>): DemuxedStreams {
   const stdout = Readable.from((async function* bytes() {

@@ -1,8 +1,8 @@
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DockerArgumentError, DockerError, abortError } from '../../errors.js';
 import type { CallOptions } from '../../request.js';
-import type { AttachedStdio, StdinSource } from '../../streams/stdio.js';
+import { bufferFrames, type AttachedStdio, type StdinSource } from '../../streams/stdio.js';
 import type { ExecCreateRequest } from '../../types/exec.js';
 import type { ExecApi } from '../exec.js';
 import { DEFAULT_MAX_OUTPUT_BYTES } from './logs.js';
@@ -68,6 +68,8 @@ const EXIT_WAIT_MS = 10_000;
 async function launch(exec: ExecApi, containerId: string, cmd: readonly string[], options: ContainerExecOptions): Promise<{ id: string; stdio: AttachedStdio }> {
   const { env, user, workingDir, tty = false, stdin, privileged, consoleSize, signal, timeout } = options;
   if (!Array.isArray(cmd) || cmd.length === 0) throw new DockerArgumentError('exec: the command must be a non-empty array of strings');
+  // a stream that fails before it is read keeps its error for the read (instead of crashing the process)
+  if (stdin instanceof Readable) stdin.on('error', () => undefined);
   const body: ExecCreateRequest = {
     Cmd: [...cmd], AttachStdin: stdin !== undefined, AttachStdout: true, AttachStderr: true, Tty: tty,
     ...(env !== undefined ? { Env: envList(env) } : {}),
@@ -99,21 +101,15 @@ export async function execToBuffers(exec: ExecApi, containerId: string, cmd: rea
   const { id, stdio } = await launch(exec, containerId, cmd, rest);
   const feeding = feed(stdio, rest.stdin, rest.tty === true);
   feeding.catch(() => undefined); // awaited below; the output reports the same failure first
-  const out: Buffer[] = [];
-  const err: Buffer[] = [];
-  let size = 0;
+  let output: { stdout: Buffer; stderr: Buffer };
   try {
-    for await (const f of stdio.frames()) {
-      size += f.data.length;
-      if (size > maxBytes) throw new DockerError(`the output of exec ${id} exceeds ${maxBytes} bytes (maxBytes); use execStream`, 'ERR_DOCKER_OUTPUT_LIMIT');
-      (f.stream === 'stderr' ? err : out).push(f.data);
-    }
+    output = await bufferFrames(stdio.frames(), maxBytes, `the output of exec ${id} (use execStream)`);
     await feeding;
   } finally {
     stdio.close();
   }
   const exitCode = await exitCodeOf(exec, id, rest.signal);
-  return { id, exitCode, stdout: Buffer.concat(out), stderr: Buffer.concat(err) };
+  return { id, exitCode, ...output };
 }
 
 /** `docker exec` with the output as Readables; see `ContainersApi.execStream`. */

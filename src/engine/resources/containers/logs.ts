@@ -1,9 +1,10 @@
 import { StringDecoder } from 'node:string_decoder';
 import type { EngineContext } from '../../context.js';
-import { DockerArgumentError, DockerError } from '../../errors.js';
+import { DockerArgumentError } from '../../errors.js';
 import { destroyQuietly, pathSegment, type CallOptions } from '../../request.js';
 import { outputFrames, type Frame, type StreamName } from '../../streams/demux.js';
 import { LazyStream } from '../../streams/lazy.js';
+import { bufferFrames } from '../../streams/stdio.js';
 import { unixTime, type TimeValue } from '../../time.js';
 import { containerOutputMultiplexed } from './output-mode.js';
 
@@ -74,19 +75,7 @@ export function openLogs(ctx: EngineContext, id: string, options: ContainerLogsO
 export async function logsBuffer(ctx: EngineContext, id: string, options: ContainerLogsBufferOptions = {}): Promise<{ stdout: Buffer; stderr: Buffer }> {
   if ((options as { follow?: unknown }).follow === true) throw new DockerArgumentError('logsBuffer: follow would never end; use logs() to follow');
   const { maxBytes = DEFAULT_MAX_OUTPUT_BYTES, ...rest } = options;
-  const out: Buffer[] = [];
-  const err: Buffer[] = [];
-  let size = 0;
-  const frames = openLogs(ctx, id, { ...rest, follow: false });
-  for await (const f of frames) {
-    size += f.data.length;
-    if (size > maxBytes) {
-      await frames.return();
-      throw new DockerError(`the logs of ${id} exceed ${maxBytes} bytes (maxBytes); read them with logs() instead`, 'ERR_DOCKER_OUTPUT_LIMIT');
-    }
-    (f.stream === 'stderr' ? err : out).push(f.data);
-  }
-  return { stdout: Buffer.concat(out), stderr: Buffer.concat(err) };
+  return bufferFrames(openLogs(ctx, id, { ...rest, follow: false }), maxBytes, `the logs of ${id} (read them with logs() instead)`);
 }
 
 /** The output as lines, per stream; see `ContainersApi.logLines`. */
