@@ -231,7 +231,8 @@ export type ChangeType = number;
 /**
  * Statistics sample for a container. A sample of a stopped container is all
  * zeroes on dockerd (`read` is `0001-01-01T00:00:00Z`); podman sends none.
- * dockerd 28 leaves out `id` and `name`; podman names the id `Id`.
+ * dockerd 28 leaves `id` and `name` out of a running container's samples;
+ * podman names the id `Id`.
  */
 export interface ContainerStatsResponse {
   id?: string | null;
