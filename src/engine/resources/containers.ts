@@ -40,11 +40,11 @@ const CONTAINER_NAME = /^\/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
 /** Containers: create, run, inspect, change and remove them. */
 export class ContainersApi {
   protected readonly ctx: EngineContext;
-  private readonly exec_: ExecApi;
+  private readonly execs: ExecApi;
 
   constructor(ctx: EngineContext) {
     this.ctx = ctx;
-    this.exec_ = new ExecApi(ctx);
+    this.execs = new ExecApi(ctx);
   }
 
   /**
@@ -305,7 +305,7 @@ export class ContainersApi {
    * ```
    */
   exec(id: string, cmd: readonly string[], options: ContainerExecBufferOptions = {}): Promise<ContainerExecResult> {
-    return execToBuffers(this.exec_, id, cmd, options);
+    return execToBuffers(this.execs, id, cmd, options);
   }
 
   /**
@@ -314,7 +314,7 @@ export class ContainersApi {
    * read or destroy both outputs.
    */
   execStream(id: string, cmd: readonly string[], options: ContainerExecOptions = {}): Promise<ContainerExecStreams> {
-    return execToStreams(this.exec_, id, cmd, options);
+    return execToStreams(this.execs, id, cmd, options);
   }
 
   /** `HEAD /containers/{id}/archive` — what is at a path (404 when nothing). */

@@ -7,6 +7,8 @@ import type { ExecCreateRequest, ExecInspectResponse, ExecStartRequest } from '.
 
 /** Options of {@link ExecApi.start}. */
 export interface ExecStartOptions extends CallOptions {
+  /** Attach (the default); see {@link ExecStartDetachedOptions} for `detach: true`. */
+  detach?: false;
   /**
    * Must equal the `Tty` the exec was created with: the engine frames the
    * output by the start's value. Left out, berth reads it from
@@ -26,7 +28,7 @@ export interface ExecStartOptions extends CallOptions {
 }
 
 /** Options of a detached {@link ExecApi.start}. */
-export interface ExecStartDetachedOptions extends Omit<ExecStartOptions, 'stdin'> {
+export interface ExecStartDetachedOptions extends Omit<ExecStartOptions, 'stdin' | 'detach'> {
   /** Run in the background: the engine answers at once, with no output. */
   detach: true;
 }
@@ -73,7 +75,7 @@ export class ExecApi {
   async start(execId: string, options: ExecStartOptions | ExecStartDetachedOptions = {}): Promise<AttachedStdio | void> {
     const segment = pathSegment(execId, 'exec id');
     const { tty, consoleSize, signal, timeout } = options;
-    const detach = 'detach' in options && options.detach === true;
+    const detach = options.detach === true;
     if (consoleSize !== undefined) await this.ctx.requires('1.42', 'the exec consoleSize option', signal);
     const useTty = tty ?? processTty(await this.inspect(execId, { signal }));
     const body: ExecStartRequest = { Detach: detach, Tty: useTty, ...(consoleSize !== undefined ? { ConsoleSize: consoleSize } : {}) };
