@@ -42,6 +42,11 @@ export interface TestRegistries {
   auth: string;
   user: string;
   password: string;
+  /**
+   * The namespace the registry scenarios push to (default `berth`): a test
+   * that runs them beside the scenarios, on the same engines, takes another.
+   */
+  namespace?: string;
 }
 
 /**

@@ -69,7 +69,8 @@ t.test('registry credentials never reach a recorded fixture', async (t) => {
       const direct = dockerFor(t, engine);
       const docker = new Docker({ host: proxy.url, env: {} });
       t.teardown(() => docker.close());
-      const ctx = { engine: name, image: engine.image, tmp: dir, secret: () => undefined, registries };
+      // a namespace of its own: the registry scenarios may run on the same engines at the same time
+      const ctx = { engine: name, image: engine.image, tmp: dir, secret: () => undefined, registries: { ...registries, namespace: 'berth-secrets' } };
       await registryAuth.setup?.(direct, ctx);
       try {
         const result = await registryAuth.run(docker, ctx);

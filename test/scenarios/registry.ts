@@ -28,8 +28,10 @@ function everyRendering(err: Error): string {
   return [String(err), err.stack ?? '', inspect(err, { depth: 5 }), JSON.stringify(err), JSON.stringify(Object.entries(err))].join('\n');
 }
 
-const OPEN_TAGS = (r: TestRegistries): string[] => [`${r.open}/berth/busybox:test`];
-const AUTH_TAGS = (r: TestRegistries): string[] => [`${r.auth}/berth/busybox:test`];
+/** The repository pushed to on a registry host. */
+const repository = (host: string, r: TestRegistries): string => `${host}/${r.namespace ?? 'berth'}/busybox`;
+const OPEN_TAGS = (r: TestRegistries): string[] => [`${repository(r.open, r)}:test`];
+const AUTH_TAGS = (r: TestRegistries): string[] => [`${repository(r.auth, r)}:test`];
 
 /** Push a tag, remove it, pull it back by tag and by digest; a missing tag. */
 export const registryPushPull = scenario({
@@ -39,7 +41,7 @@ export const registryPushPull = scenario({
   setup: (docker, ctx) => removeImages(docker, ...OPEN_TAGS(registries(ctx))),
   cleanup: (docker, ctx) => removeImages(docker, ...OPEN_TAGS(registries(ctx))),
   async run(docker, ctx) {
-    const repo = `${registries(ctx).open}/berth/busybox`;
+    const repo = repository(registries(ctx).open, registries(ctx));
     await docker.images.tag(ctx.image, `${repo}:test`);
     const push = docker.images.push(`${repo}:test`);
     const pushMessages: ProgressMessage[] = [];
@@ -89,7 +91,7 @@ export const registryAuth = scenario({
   async run(docker, ctx) {
     const reg = registries(ctx);
     ctx.secret(reg.password);
-    const repo = `${reg.auth}/berth/busybox`;
+    const repo = repository(reg.auth, reg);
     const config = mkdtempSync('/tmp/berth-cfg-');
     try {
       writeFileSync(join(config, 'config.json'), JSON.stringify({
@@ -119,7 +121,7 @@ export const registryAuth = scenario({
   },
   check(t, r, ctx) {
     t.match(r.pushed.digest, /^sha256:/, 'pushed with the credentials of config.json');
-    t.equal(r.pulled.image.endsWith('/berth/busybox:test'), true, 'pulled with them');
+    t.match(r.pulled.image, /\/busybox:test$/, 'pulled with them');
     t.equal(r.explicit.image, r.pulled.image, 'pulled with explicit credentials');
     const podman = ctx.engine.startsWith('podman');
     if (podman) {
