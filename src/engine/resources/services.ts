@@ -1,4 +1,4 @@
-import { authHeaderOf, type AuthOption } from '../auth.js';
+import { registryAuthHeaders, type AuthOption } from '../auth.js';
 import type { EngineContext } from '../context.js';
 import { DockerArgumentError } from '../errors.js';
 import { filtersQuery, type Filters } from '../filters.js';
@@ -71,7 +71,7 @@ export class ServicesApi {
   async create(spec: ServiceSpec, options: ServiceCreateOptions = {}): Promise<ServiceCreateResponse> {
     const { auth, ...call } = options;
     if (!isObject(spec)) throw new DockerArgumentError('service create: the spec must be an object');
-    const headers = authHeader(auth);
+    const headers = registryAuthHeaders(auth);
     const res = asObject<JsonObject>(await this.ctx.requester.json({
       method: 'POST', path: '/services/create', json: spec, headers, ...call,
     }), 'POST /services/create');
@@ -106,7 +106,7 @@ export class ServicesApi {
   async update(id: string, change: SpecChange<ServiceSpec>, options: ServiceUpdateOptions = {}): Promise<ServiceUpdateResponse> {
     const { version, auth, registryAuthFrom, rollback, ...call } = options;
     const path = `/services/${pathSegment(id, 'service id')}/update`;
-    const headers = authHeader(auth);
+    const headers = registryAuthHeaders(auth);
     const res = await updateVersioned('service update', change, version,
       async () => {
         const service = await this.inspect(id, call);
@@ -123,13 +123,4 @@ export class ServicesApi {
   async remove(id: string, options: CallOptions = {}): Promise<void> {
     await this.ctx.requester.empty({ method: 'DELETE', path: `/services/${pathSegment(id, 'service id')}`, ...options });
   }
-}
-
-function authHeader(auth: AuthOption | undefined): Record<string, string> | undefined {
-  if (auth === undefined) return undefined;
-  const header = authHeaderOf(auth);
-  if (typeof header !== 'string' || header === '' || /[\r\n]/.test(header)) {
-    throw new DockerArgumentError('auth: the X-Registry-Auth value must be a non-empty single line');
-  }
-  return { 'x-registry-auth': header };
 }
