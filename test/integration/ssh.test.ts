@@ -6,7 +6,7 @@ import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  Docker, DockerConnectionError, DockerTimeoutError, NotFoundError, demux, splitOutput, type DockerOptions, type Frame, type SshOptions,
+  Docker, DockerConnectionError, DockerTimeoutError, NotFoundError, splitOutput, type DockerOptions, type Frame, type SshOptions,
 } from '../../src/index.js';
 import { isObject } from '../../src/engine/json.js';
 import { MuxControl } from '../../src/engine/ssh/mux-control.js';
@@ -149,31 +149,45 @@ t.test('ssh:// endpoints through the system ssh client', async (t) => {
     const waiter = await docker.containers.waiter(Id, { condition: 'next-exit' });
     t.same(await docker.containers.start(Id), { changed: true });
     t.equal((await waiter.result).StatusCode, 3, 'the exit status came back through ssh');
-    const res = await docker.requester.send({ method: 'GET', path: `/containers/${Id}/logs`, query: { stdout: true, stderr: true } });
-    t.same(await collectFrames(demux(res.body)), { stdout: 'out\n', stderr: 'err\n' }, 'logs, demultiplexed');
+    t.same(await collectFrames(docker.containers.logs(Id)), { stdout: 'out\n', stderr: 'err\n' }, 'logs, demultiplexed');
+    const buffered = await docker.containers.logsBuffer(Id, { stderr: false });
+    t.equal(buffered.stdout.toString(), 'out\n');
     await docker.containers.remove(Id);
     await t.rejects(docker.containers.inspect(Id), NotFoundError, 'removed');
     await closeAndCheck(t, docker);
   });
 
-  await t.test('exec hijack: stdin in, half-close, output until the engine closes', async (t) => {
+  await t.test('attach and exec: stdin in, half-close, output until the engine closes', async (t) => {
     const docker = s.client(t);
+    const { Id } = await docker.containers.create({
+      Image: engine.image, Cmd: ['sh', '-c', 'cat; echo done >&2'], Labels: LABELS, HostConfig: { NetworkMode: 'none' },
+      OpenStdin: true, StdinOnce: true, AttachStdin: true, AttachStdout: true, AttachStderr: true, Tty: false,
+    });
+    t.teardown(() => removeQuietly(s.direct, Id));
+    const attached = await docker.containers.attach(Id, { stdin: true });
+    const output = collectFrames(attached.frames());
+    await docker.containers.start(Id);
+    await attached.write('hello over ssh\n');
+    await attached.end(Buffer.from('wörld ✓\n'));
+    t.same(await output, { stdout: 'hello over ssh\nwörld ✓\n', stderr: 'done\n' }, 'attach: cat saw the end of stdin; output came after it');
+    await attached.closed;
+    t.equal((await docker.containers.wait(Id)).StatusCode, 0);
+
     const id = await sleeper(t, s, docker);
-    const execId = await createdId(docker.requester.json({
+    const result = await docker.containers.exec(id, ['sh', '-c', 'cat; echo done >&2; exit 4'], { stdin: 'from stdin\n' });
+    t.equal(result.exitCode, 4, 'the exit code, read after the output ended');
+    t.equal(result.stdout.toString(), 'from stdin\n');
+    t.equal(result.stderr.toString(), 'done\n');
+
+    const raw = await createdId(docker.requester.json({
       method: 'POST', path: `/containers/${id}/exec`,
-      json: { Cmd: ['sh', '-c', 'cat; echo done >&2; exit 4'], AttachStdin: true, AttachStdout: true, AttachStderr: true, Tty: false },
+      json: { Cmd: ['sh', '-c', 'cat; echo after >&2'], AttachStdin: true, AttachStdout: true, AttachStderr: true, Tty: false },
     }));
-    const h = await docker.requester.upgrade({ method: 'POST', path: `/exec/${execId}/start`, json: { Detach: false, Tty: false } });
-    t.ok(h.statusCode === 101 || h.statusCode === 200, `hijacked with ${h.statusCode}`);
-    const output = collectFrames(h.frames({ tty: false }));
-    await h.write('hello over ssh\n');
-    await h.write(Buffer.from('wörld ✓\n'));
-    await h.end();
-    t.same(await output, { stdout: 'hello over ssh\nwörld ✓\n', stderr: 'done\n' }, 'cat saw the end of stdin; output came after it');
-    await h.closed;
-    const inspected = await docker.requester.json({ method: 'GET', path: `/exec/${execId}/json` });
-    t.equal(isObject(inspected) ? inspected.ExitCode : undefined, 4);
-    await docker.containers.remove(id, { force: true });
+    const h = await docker.requester.upgrade({ method: 'POST', path: `/exec/${raw}/start`, json: { Detach: false, Tty: false } });
+    t.ok(h.statusCode === 101 || h.statusCode === 200, `the raw hijack: ${h.statusCode}`);
+    const rawOutput = collectFrames(h.frames({ tty: false }));
+    await h.end('raw\n');
+    t.same(await rawOutput, { stdout: 'raw\n', stderr: 'after\n' });
     await closeAndCheck(t, docker);
   });
 
