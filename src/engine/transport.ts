@@ -332,5 +332,12 @@ export function describeConnectionError(
   if (code !== undefined && code.startsWith('ERR_SSL')) {
     return new DockerConnectionError(`TLS failure talking to ${url} (${code})`, { ...base, hint: 'check the TLS settings and certificates' });
   }
+  const notHttp = code?.startsWith('HPE_') === true || (err instanceof Error && err.name === 'HTTPParserError');
+  if (endpoint.protocol === 'ssh' && notHttp) {
+    // dial-stdio's output is the engine's HTTP; anything else came from the remote login
+    return new DockerConnectionError(`the answer over ssh is not the engine's HTTP (${detail})`, {
+      ...base, hint: 'something on the remote host writes to stdout before "docker system dial-stdio" runs (an echo in ~/.bashrc or a login script?): "ssh HOST true" must print nothing',
+    });
+  }
   return new DockerConnectionError(`cannot talk to the engine at ${where}: ${detail}`, base);
 }

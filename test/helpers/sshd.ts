@@ -20,6 +20,8 @@ export interface Sshd {
   readonly port: number;
   /** A port of the same server whose sessions have PATH=/nonexistent. */
   readonly noDockerPort: number;
+  /** A port of the same server whose sessions print a greeting before running the command, as a chatty ~/.bashrc does. */
+  readonly chattyPort: number;
   /** A client config trusting only this server's host key, with StrictHostKeyChecking=yes. */
   readonly configFile: string;
   /** A client config that knows no host key (StrictHostKeyChecking=yes). */
@@ -87,9 +89,11 @@ export async function startSshd(t: Teardown, extraConfig: readonly string[] = []
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
     const noDockerPort = await freePort();
+    const chattyPort = await freePort();
     writeFileSync(join(dir, 'sshd_config'), [
       `ListenAddress 127.0.0.1:${port}`,
       `ListenAddress 127.0.0.1:${noDockerPort}`,
+      `ListenAddress 127.0.0.1:${chattyPort}`,
       `HostKey ${hostKey}`,
       `PidFile ${join(dir, 'sshd.pid')}`,
       `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
@@ -102,10 +106,12 @@ export async function startSshd(t: Teardown, extraConfig: readonly string[] = []
       ...extraConfig,
       `Match LocalPort ${noDockerPort}`,
       '  SetEnv PATH=/nonexistent',
+      `Match LocalPort ${chattyPort}`,
+      '  ForceCommand echo "Welcome to the build host"; eval "$SSH_ORIGINAL_COMMAND"',
       '',
     ].join('\n'));
     const hostPub = readFileSync(`${hostKey}.pub`, 'utf8').trim().split(' ').slice(0, 2).join(' ');
-    writeFileSync(join(dir, 'known_hosts'), `[127.0.0.1]:${port} ${hostPub}\n[127.0.0.1]:${noDockerPort} ${hostPub}\n`);
+    writeFileSync(join(dir, 'known_hosts'), [port, noDockerPort, chattyPort].map((p) => `[127.0.0.1]:${p} ${hostPub}\n`).join(''));
     writeFileSync(join(dir, 'empty_known_hosts'), '');
     const clientConfig = (knownHosts: string): string => [
       'Host *',
@@ -126,14 +132,14 @@ export async function startSshd(t: Teardown, extraConfig: readonly string[] = []
       await stopped;
     });
     try {
-      await listeningInLog(child, [port, noDockerPort], logFile, stopped);
+      await listeningInLog(child, [port, noDockerPort, chattyPort], logFile, stopped);
     } catch (err) {
       if (attempt < 3 && /Address already in use/.test(readFileSync(logFile, 'utf8'))) continue;
       throw err;
     }
     const count = (re: RegExp): number => (readFileSync(logFile, 'utf8').match(re) ?? []).length;
     return {
-      dir, port, noDockerPort, clientKey, wrongKey,
+      dir, port, noDockerPort, chattyPort, clientKey, wrongKey,
       configFile: join(dir, 'ssh_config'),
       strangerConfigFile: join(dir, 'stranger_ssh_config'),
       logins: () => count(/^Accepted publickey for root /gm),

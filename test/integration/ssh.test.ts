@@ -247,6 +247,11 @@ t.test('ssh:// endpoints through the system ssh client', async (t) => {
       t.teardown(() => docker.close());
       await check(t, docker, /the docker CLI is not on root@127\.0\.0\.1:\d+: .*docker: command not found/, /install the docker CLI/);
     });
+    await t.test('a remote login that prints something first', async (t) => {
+      const docker = new Docker({ host: s.url(sshd.chattyPort), env: {}, ssh: { configFile: sshd.configFile, identityFile: sshd.clientKey } });
+      t.teardown(() => docker.close());
+      await check(t, docker, /the answer over ssh is not the engine's HTTP/, /~\/\.bashrc/);
+    });
     await t.test('no engine at the remote socket', async (t) => {
       const missing = join(dirname(s.socketPath), 'nope.sock');
       const docker = new Docker({ host: s.url(sshd.port, missing), env: {}, ssh: { configFile: sshd.configFile, identityFile: sshd.clientKey } });
