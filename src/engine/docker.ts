@@ -49,7 +49,12 @@ export interface DockerOptions extends EndpointOptions, TransportOptions {
    * `~/.docker` — read once, on first use).
    */
   credentials?: CredentialStore;
-  /** How `ssh://` endpoints run the system ssh client (identity, config file, extra arguments). */
+  /**
+   * How `ssh://` endpoints run the system ssh client: identity file, config
+   * file, extra arguments, binary, channels per connection, idle time. ssh
+   * runs with this process's environment (`SSH_AUTH_SOCK` for the agent) and,
+   * unless `configFile` says otherwise, the user's ssh_config.
+   */
   ssh?: SshOptions;
 }
 

@@ -37,8 +37,14 @@ export interface ChannelHooks<M> {
 
 /** Bytes kept for a resend until the first byte arrives. */
 export const REPLAY_LIMIT = 1 << 20;
-/** Children one channel tries before it gives up. */
-const MAX_LEGS = 3;
+/**
+ * Children one channel tries before it gives up: a refused session is
+ * cheap to retry (no new connection) and may take a few rounds while the
+ * session learns the server's limit; a lost master costs a new connection.
+ */
+function maxLegs(failure: SshFailure): number {
+  return failure.kind === 'session-refused' ? 8 : 3;
+}
 const STDERR_LIMIT = 16 * 1024;
 
 function refLeg(leg: Leg<unknown>, on: boolean): void {
@@ -61,6 +67,7 @@ export function killChild(child: ChildProcessWithoutNullStreams): void {
   if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
 }
 
+/** One engine connection over ssh; see the module comment. `M` is what the child goes through (the session's master). */
 export class SshChannel<M> extends Duplex {
   private leg: Leg<M> | undefined;
   private legs = 0;
@@ -85,6 +92,21 @@ export class SshChannel<M> extends Duplex {
   /** The pid of the current ssh child, if one runs. */
   get pid(): number | undefined {
     return this.leg?.child.pid;
+  }
+
+  /** What the current child goes through (its master), if one runs. */
+  get master(): M | undefined {
+    return this.leg?.master;
+  }
+
+  /**
+   * The master of the current child is gone. A channel that has talked to
+   * the engine cannot go on (an idle keep-alive one must leave its pool at
+   * once, before a request is written to it): it fails with `error()`. One
+   * that has not is left to its child's exit, which retries it.
+   */
+  masterGone(error: () => Error): void {
+    if (this.received > 0 && !this.destroyed) this.destroy(error());
   }
 
   /** Lets the process exit while this channel is idle (as `Socket.unref()`). */
@@ -142,7 +164,7 @@ export class SshChannel<M> extends Duplex {
       return;
     }
     const failure = classifySshFailure(stderr, 'channel');
-    if (failure.retryable && this.replay !== null && this.legs < MAX_LEGS) {
+    if (failure.retryable && this.replay !== null && this.legs < maxLegs(failure)) {
       this.leg = undefined;
       this.hooks.reopen(failure, leg).then((next) => this.continueOn(next), (err: unknown) => this.destroy(err as Error));
       return;

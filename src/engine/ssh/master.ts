@@ -43,6 +43,7 @@ function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
   });
 }
 
+/** One ControlMaster: started on construction, counted channels, stopped with {@link SshMaster.stop}. */
 export class SshMaster {
   readonly controlPath: string;
   readonly logPath: string;

@@ -94,6 +94,7 @@ export interface SshSessionEvents {
   'master-gone': [pid: number];
 }
 
+/** The ssh transport of one client; see the module comment. {@link dial} opens a connection, {@link close} ends everything. */
 export class SshSession extends EventEmitter<SshSessionEvents> {
   private readonly common: SshCommon;
   private readonly binary: string;
