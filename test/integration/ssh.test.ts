@@ -222,6 +222,21 @@ t.test('ssh:// endpoints through the system ssh client', async (t) => {
     await closeAndCheck(t, docker);
   });
 
+  await t.test('an idle connection closes after idleTimeout, and the next request opens one', async (t) => {
+    const logins = sshd.logins();
+    const docker = s.client(t, { idleTimeout: 0.2 }, { keepAliveTimeout: 50 });
+    const session = sessionOf(docker);
+    const up = once(session, 'master-up');
+    const gone = once(session, 'master-gone');
+    await docker.version();
+    const [pid] = await up as [number];
+    t.same(await gone, [pid], 'closed once its channels were gone and it sat idle');
+    t.same(session.masterPids, []);
+    t.equal((await docker.version()).Version, engine.version);
+    t.equal(sshd.logins() - logins, 2, 'one more ssh connection for the next request');
+    await closeAndCheck(t, docker);
+  });
+
   await t.test('failures say what ssh said', async (t) => {
     const check = async (tt: Test, docker: Docker, message: RegExp, hint: RegExp, syscallCode?: string): Promise<void> => {
       const err = await docker.ping().then(() => undefined, (e: unknown) => e);
