@@ -195,12 +195,13 @@ t.test('ssh:// endpoints through the system ssh client', async (t) => {
     const logins = sshd.logins();
     const docker = s.client(t);
     const id = await sleeper(t, s, docker);
-    const statuses = await waitsThroughKill(docker, id, 5, async () => {
-      const versions = await Promise.all(Array.from({ length: 4 }, () => docker.version()));
-      t.ok(sessionOf(docker).openChannels >= 6, `${sessionOf(docker).openChannels} channels open at once (5 waits and the unary pool)`);
+    // 4 waits and at most a few unary channels: under sshd's 10 sessions, so one connection
+    const statuses = await waitsThroughKill(docker, id, 4, async () => {
+      const versions = await Promise.all(Array.from({ length: 3 }, () => docker.version()));
+      t.ok(sessionOf(docker).openChannels >= 5, `${sessionOf(docker).openChannels} channels open at once (4 waits and the unary pool)`);
       t.ok(versions.every((v) => v.Version === engine.version), 'unary calls answered while the waits are open');
     });
-    t.same(statuses, [137, 137, 137, 137, 137], 'every wait saw the kill');
+    t.same(statuses, [137, 137, 137, 137], 'every wait saw the kill');
     t.equal(sshd.logins() - logins, 1, 'still one ssh connection');
     await closeAndCheck(t, docker);
   });
@@ -331,7 +332,7 @@ t.test('ssh.maxSessions keeps under the server\'s limit without a refusal', asyn
   const id = await sleeper(t, s, docker);
   const statuses = await waitsThroughKill(docker, id, 4, async () => {
     t.notMatch(masterLogs(docker), /open failed/, 'the server refused nothing');
-    t.ok(sessionOf(docker).masterPids.length >= 3, `${sessionOf(docker).masterPids.length} ssh connections for ${sessionOf(docker).openChannels} channels`);
+    t.ok(sessionOf(docker).masterPids.length >= 2, `${sessionOf(docker).masterPids.length} ssh connections for ${sessionOf(docker).openChannels} channels, two at most on each`);
   });
   t.same(statuses, [137, 137, 137, 137]);
   await closeAndCheck(t, docker);
