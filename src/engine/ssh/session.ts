@@ -238,8 +238,7 @@ export class SshSession extends EventEmitter<SshSessionEvents> {
   }
 
   private masterGone(master: SshMaster, pid: number): void {
-    this.forget(master);
-    this.retired.delete(master);
+    this.forget(master); // a retired one stays in `retired` until stop() has seen its process go
     const error = (): DockerConnectionError => sshConnectionError(
       { kind: 'master-gone', line: master.lastWords() ?? 'the ssh master process exited', retryable: false },
       this.errorContext, { code: null, signal: null }, '',
