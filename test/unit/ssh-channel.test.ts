@@ -129,12 +129,21 @@ t.test('a failure the command may have seen is not retried', async (t) => {
   });
 });
 
-t.test('a server that refuses every time: three channels, then the error', async (t) => {
+t.test('a shared connection that keeps going away: three channels, then the error', async (t) => {
   const reopened: Array<{ failure: SshFailure; failed: string }> = [];
-  const channel = new SshChannel(leg('1', REFUSED), hooks([() => leg('2', REFUSED), () => leg('3', REFUSED), () => leg('4', ECHO)], reopened));
+  const channel = new SshChannel(leg('1', GONE), hooks([() => leg('2', GONE), () => leg('3', GONE), () => leg('4', ECHO)], reopened));
+  channel.end('x');
+  await t.rejects(drain(channel), /shared ssh connection to root@box is gone/);
+  t.same(reopened.map((r) => r.failed), ['1', '2']);
+});
+
+t.test('a server that refuses every session: eight channels, then the error', async (t) => {
+  const reopened: Array<{ failure: SshFailure; failed: string }> = [];
+  const next = Array.from({ length: 8 }, (_, i) => () => leg(String(i + 2), REFUSED));
+  const channel = new SshChannel(leg('1', REFUSED), hooks(next, reopened));
   channel.end('x');
   await t.rejects(drain(channel), /refused another session/);
-  t.same(reopened.map((r) => r.failed), ['1', '2']);
+  t.same(reopened.map((r) => r.failed), ['1', '2', '3', '4', '5', '6', '7']);
 });
 
 t.test('a reopen that fails fails the channel with its error', async (t) => {
