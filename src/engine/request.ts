@@ -317,6 +317,9 @@ export class Requester {
         signal: signal ?? null,
         ...(timeout !== undefined ? { headersTimeout: timeout } : {}),
         ...(spec.stream ? { bodyTimeout: 0 } : timeout !== undefined ? { bodyTimeout: timeout } : {}),
+        // undici closes the connection after every HEAD, in case a server sends a body anyway; the engines'
+        // HTTP servers never do, and without this every ping would cost a new connection
+        ...(spec.method === 'HEAD' ? { reset: false } : {}),
       });
     } catch (err) {
       if (signal?.aborted) throw abortError(signal);
