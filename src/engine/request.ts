@@ -127,19 +127,58 @@ export function pathSegment(value: string, what: string): string {
   return encodeURIComponent(value).replace(/%2F/gi, '/').replace(/%3A/gi, ':').replace(/%40/g, '@');
 }
 
-/** Reads a whole body into a Buffer, failing past `limit` bytes (the body is destroyed then). */
-export async function readBody(body: Readable, limit: number, what: string): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) {
-      destroyQuietly(body);
-      throw new DockerProtocolError(`${what}: response body exceeds ${limit} bytes`);
-    }
-    chunks.push(chunk);
-  }
-  return chunks.length === 1 ? chunks[0] as Buffer : Buffer.concat(chunks, size);
+/**
+ * Reads a whole body into a Buffer, failing past `limit` bytes (the body is
+ * destroyed then). Plain listeners rather than `for await`: most bodies are
+ * a few bytes, and an async iterator (with its end-of-stream watcher) per
+ * response costs more than reading them. The body's error, or its close
+ * before the end, rejects as it would from `for await`.
+ */
+export function readBody(body: Readable, limit: number, what: string): Promise<Buffer> {
+  if (body.readableEnded) return Promise.resolve(Buffer.alloc(0));
+  if (body.destroyed) return Promise.reject(body.errored ?? prematureClose());
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const stop = (): void => {
+      body.off('data', onData);
+      body.off('end', onEnd);
+      body.off('error', onError);
+      body.off('close', onClose);
+    };
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size > limit) {
+        stop();
+        destroyQuietly(body);
+        reject(new DockerProtocolError(`${what}: response body exceeds ${limit} bytes`));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = (): void => {
+      stop();
+      resolve(chunks.length === 1 ? chunks[0] as Buffer : Buffer.concat(chunks, size));
+    };
+    const onError = (err: Error): void => {
+      stop();
+      body.on('error', () => undefined); // a second error while it closes has nobody else to go to
+      reject(err);
+    };
+    const onClose = (): void => {
+      stop();
+      reject(body.errored ?? prematureClose());
+    };
+    body.on('data', onData);
+    body.on('end', onEnd);
+    body.on('error', onError);
+    body.on('close', onClose);
+  });
+}
+
+/** What `for await` throws for a stream closed before its end. */
+function prematureClose(): Error {
+  return Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' });
 }
 
 /** Reads up to `limit` bytes and discards the rest (for error bodies). */
