@@ -348,7 +348,9 @@ export class Requester {
     const timeout = spec.timeout ?? this.defaults.timeout;
     let res: Dispatcher.ResponseData;
     try {
-      res = await this.transport.dispatcher(spec.stream === true).request({
+      const ready = this.transport.dispatcher(spec.stream === true);
+      const dispatcher = ready instanceof Promise ? await ready : ready;
+      res = await dispatcher.request({
         method: spec.method,
         path: path + encodeQuery(spec.query),
         headers,
