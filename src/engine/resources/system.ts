@@ -29,9 +29,9 @@ export class SystemApi {
    * Pings the engine (`HEAD /_ping`, falling back to `GET /_ping`; never
    * versioned) and negotiates the API version if that has not happened yet.
    */
-  async ping(options: CallOptions = {}): Promise<PingResult> {
-    const { info, version } = await this.negotiator.pingAndNegotiate(options.signal, options.timeout);
-    return { ...info, negotiatedVersion: version };
+  ping(options: CallOptions = {}): Promise<PingResult> {
+    return this.negotiator.pingAndNegotiate(options.signal, options.timeout)
+      .then(({ info, version }) => ({ ...info, negotiatedVersion: version }));
   }
 
   /** Engine and component versions: `GET /version`. */
