@@ -58,10 +58,8 @@ export function sourceError(err: unknown, options: StreamOptions): DockerError {
   return new DockerError(`reading the engine's stream failed: ${text}${where}`, 'ERR_DOCKER', { cause: err });
 }
 
-/** Chunks below this size are joined with their small neighbours before decoding… */
+/** Chunks below this size are joined with their small neighbours before decoding. */
 const SMALL_CHUNK_BYTES = 1024;
-/** …up to this many bytes. */
-const JOINED_CHUNK_BYTES = 16 * 1024;
 
 /**
  * Pulls chunks from a source on demand. A Readable flows, from the first
@@ -177,10 +175,14 @@ export class ChunkPuller {
     const first = queue.shift();
     if (first === undefined) return undefined;
     let chunk = first;
-    if (first.length < SMALL_CHUNK_BYTES && (queue[0]?.length ?? SMALL_CHUNK_BYTES) < SMALL_CHUNK_BYTES) {
+    // a join stays below Buffer's pool threshold, so it is a slice of the shared pool rather than an allocation of its own
+    const limit = Buffer.poolSize >>> 1;
+    const joins = (next: Buffer | undefined, size: number): next is Buffer =>
+      next !== undefined && next.length < SMALL_CHUNK_BYTES && size + next.length < limit;
+    if (first.length < SMALL_CHUNK_BYTES && joins(queue[0], first.length)) {
       const parts = [first];
       let size = first.length;
-      while (size < JOINED_CHUNK_BYTES && (queue[0]?.length ?? SMALL_CHUNK_BYTES) < SMALL_CHUNK_BYTES) {
+      while (joins(queue[0], size)) {
         const next = queue.shift() as Buffer;
         parts.push(next);
         size += next.length;
