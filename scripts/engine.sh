@@ -1,17 +1,30 @@
 #!/usr/bin/env bash
 # Private Docker-compatible engines for berth's tests, each confined to one
-# short directory. Nothing outside that directory is touched, and engines are
-# stopped by the pid they recorded, never by name.
+# short directory. Nothing outside that directory is touched (but for the
+# host-global docker_gwbridge of an engine that was in a swarm, which stop
+# deletes), and engines are stopped by the pid they recorded, never by name.
 #
 #   scripts/engine.sh start dockerd     DIR           dockerd from PATH (Debian 12: 20.10)
 #   scripts/engine.sh start dockerd-26  DIR           dockerd 26.1 from Debian trixie's .debs (fetched once)
 #   scripts/engine.sh start dockerd-28  DIR           dockerd 28.5 from Debian sid's .debs (fetched once)
 #   scripts/engine.sh start dockerd-tls DIR [PORT]    dockerd + tcp://127.0.0.1:PORT with mutual TLS (certs in DIR/certs)
 #   scripts/engine.sh start podman      DIR           podman's compat API
-#   scripts/engine.sh stop  DIR                       stops whatever DIR holds, removes its containers
+#   scripts/engine.sh stop  DIR                       stops whatever DIR holds, removes its containers,
+#                                                     leaves its swarm and deletes its docker_gwbridge
 #   scripts/engine.sh image SOCKET [TAG]              a busybox image built FROM scratch (needs busybox-static)
 #   scripts/engine.sh fetch SUITE                     downloads and unpacks a suite's docker.io (trixie|sid)
 #   scripts/engine.sh certs DIR                       CA, server, client and a rogue client certificate
+#   scripts/engine.sh swarm-init  SOCKET ADVERTISE_IP [PORT]
+#        makes a dockerd the first manager of a new swarm, listening on ADVERTISE_IP:PORT
+#        (default 2377); prints "ADVERTISE_IP:PORT WORKER_TOKEN"
+#   scripts/engine.sh swarm-join  SOCKET ADVERTISE_IP MANAGER_ADDR TOKEN [PORT]
+#        joins a dockerd to the swarm of MANAGER_ADDR (ip:port), listening on ADVERTISE_IP:PORT
+#   scripts/engine.sh swarm-leave SOCKET              leaves the swarm (force) and deletes docker_gwbridge
+#
+# Swarm on one machine: docker_gwbridge is a host-global interface name and
+# gossip binds ADVERTISE_IP:7946, so one swarm at a time, and one node per
+# loopback address (127.0.0.1, 127.0.0.2, … need no setup). Services cannot
+# publish ports here (no IPVS): give tasks host networking.
 #
 # `start` prints the engine's DOCKER_HOST on stdout (for dockerd-tls: the
 # tcp:// URL); details go to DIR/engine.log. Env: BERTH_ENGINE_CACHE (where
@@ -152,9 +165,63 @@ CONF
   echo "unix://$sock"
 }
 
+sock_path() { echo "${1#unix://}"; }
+
+api() { # socket method path [json body] -> body on stdout; fails on an HTTP error
+  local sock; sock=$(sock_path "$1")
+  local out code
+  if [ $# -ge 4 ]; then
+    out=$(curl -sS --max-time 60 --unix-socket "$sock" -X "$2" -H 'Content-Type: application/json' -d "$4" -w '\n%{http_code}' "http://engine$3")
+  else
+    out=$(curl -sS --max-time 60 --unix-socket "$sock" -X "$2" -w '\n%{http_code}' "http://engine$3")
+  fi || return 1
+  code=${out##*$'\n'}
+  out=${out%$'\n'*}
+  if [ "$code" -ge 400 ]; then echo "engine.sh: $2 $3 answered $code: $out" >&2; return 1; fi
+  printf '%s' "$out"
+}
+
+json_str() { python3 -c 'import json,sys; print(json.dumps(sys.argv[1]))' "$1"; }
+
+swarm_init() { # socket advertise-ip [port]
+  local sock=$1 ip=$2 port=${3:-2377}
+  api "$sock" POST /swarm/init "{\"ListenAddr\":$(json_str "$ip:$port"),\"AdvertiseAddr\":$(json_str "$ip:$port")}" > /dev/null \
+    || die "swarm init on $sock failed"
+  local token
+  token=$(api "$sock" GET /swarm | python3 -c 'import json,sys; print(json.load(sys.stdin)["JoinTokens"]["Worker"])') \
+    || die "no join token from $sock"
+  echo "$ip:$port $token"
+}
+
+swarm_join() { # socket advertise-ip manager-addr token [port]
+  local sock=$1 ip=$2 manager=$3 token=$4 port=${5:-2377}
+  api "$sock" POST /swarm/join "{\"ListenAddr\":$(json_str "$ip:$port"),\"AdvertiseAddr\":$(json_str "$ip:$port"),\"RemoteAddrs\":[$(json_str "$manager")],\"JoinToken\":$(json_str "$token")}" > /dev/null \
+    || die "swarm join of $sock to $manager failed"
+}
+
+# Leaves the swarm and deletes the engine's docker_gwbridge network (and so
+# its interface); the ingress sandbox may hold it a moment after the leave.
+# Prints "gwbridge" when the engine had one; fails when it stays in use
+# (dockerd 20.10 sometimes keeps its ingress sandbox: stopping frees it).
+swarm_leave() { # socket
+  local sock=$1 i
+  ping_ok "$(sock_path "$sock")" || return 0
+  api "$sock" POST '/swarm/leave?force=1' > /dev/null 2>&1 || true
+  api "$sock" GET /networks/docker_gwbridge > /dev/null 2>&1 || return 0
+  echo gwbridge
+  for i in $(seq 1 50); do
+    api "$sock" DELETE /networks/docker_gwbridge > /dev/null 2>&1 && return 0
+    api "$sock" GET /networks/docker_gwbridge > /dev/null 2>&1 || return 0
+    sleep 0.1
+  done
+  echo "engine.sh: docker_gwbridge of $sock is still in use (stopping the engine frees it)" >&2
+  return 1
+}
+
 stop() { # dir
   local dir; dir=$(cd "$1" 2>/dev/null && pwd) || return 0
   local kind; kind=$(cat "$dir/kind" 2>/dev/null || echo dockerd)
+  local had_gwbridge=
   local sock="$dir/docker.sock"; [ "$kind" = podman ] && sock="$dir/podman.sock"
   # remove containers first: a stopping daemon waits for each one's grace period
   if ping_ok "$sock"; then
@@ -164,7 +231,7 @@ stop() { # dir
     local id; for id in $ids; do
       curl -s -o /dev/null --max-time 30 --unix-socket "$sock" -X DELETE "http://engine/containers/$id?force=1&v=1" || true
     done
-    curl -s -o /dev/null --max-time 10 --unix-socket "$sock" -X POST 'http://engine/swarm/leave?force=1' || true
+    if [ "$kind" = dockerd ]; then had_gwbridge=$(swarm_leave "$sock" 2> /dev/null) || true; fi
   fi
   if [ "$kind" = podman ] && [ -s "$dir/env" ]; then
     # shellcheck disable=SC1091
@@ -188,9 +255,14 @@ stop() { # dir
     [ "$p" = "$$" ] || [ "$p" = "$PPID" ] || kill -KILL "$p" 2>/dev/null || true
   done
   sleep 0.1
-  grep -o " $dir/[^ ]*" /proc/mounts 2>/dev/null | sed 's/^ //' | sort -r | while read -r m; do
+  # (no mount left is the usual case: grep finding nothing must not end stop under pipefail)
+  { grep -o " $dir/[^ ]*" /proc/mounts 2>/dev/null || true; } | sed 's/^ //' | sort -r | while read -r m; do
     umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || true
   done
+  # the engine said it had docker_gwbridge: if its interface outlived the engine, it is this engine's
+  if [ -n "$had_gwbridge" ] && ip link show docker_gwbridge > /dev/null 2>&1; then
+    ip link delete docker_gwbridge 2>/dev/null || true
+  fi
   rm -f "$dir/pid" "$dir/launch.pid"
 }
 
@@ -249,5 +321,8 @@ case "$cmd" in
   image) image "${1:?socket}" "${2:-busybox:test}" ;;
   fetch) fetch "${1:?suite}" ;;
   certs) certs "${1:?dir}" ;;
-  *) sed -n '2,20p' "$0" >&2; exit 2 ;;
+  swarm-init) swarm_init "${1:?socket}" "${2:?advertise ip}" "${3:-2377}" ;;
+  swarm-join) swarm_join "${1:?socket}" "${2:?advertise ip}" "${3:?manager address}" "${4:?join token}" "${5:-2377}" ;;
+  swarm-leave) swarm_leave "${1:?socket}" > /dev/null ;;
+  *) sed -n '2,31p' "$0" >&2; exit 2 ;;
 esac

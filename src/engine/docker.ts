@@ -5,9 +5,17 @@ import { Endpoint, processEnvironment, resolveEndpoint, type EndpointEnvironment
 import { Negotiator, type PingInfo } from './negotiate.js';
 import { BERTH_VERSION } from './package-version.js';
 import { Requester, type CallOptions } from './request.js';
+import { ConfigsApi } from './resources/configs.js';
 import { ContainersApi } from './resources/containers.js';
 import { ImagesApi } from './resources/images.js';
+import { NetworksApi } from './resources/networks.js';
+import { NodesApi } from './resources/nodes.js';
+import { SecretsApi } from './resources/secrets.js';
+import { ServicesApi } from './resources/services.js';
+import { SwarmApi } from './resources/swarm.js';
 import { SystemApi, type PingResult, type SystemDfOptions } from './resources/system.js';
+import { TasksApi } from './resources/tasks.js';
+import { VolumesApi } from './resources/volumes.js';
 import { Transport, type TransportOptions } from './transport.js';
 import type { SystemDataUsage, SystemInfo, SystemVersion } from './types/system.js';
 
@@ -54,6 +62,22 @@ export class Docker extends EventEmitter<DockerEvents> {
   readonly system: SystemApi;
   /** Containers: create, start, stop, wait, inspect, list, remove, … */
   readonly containers: ContainersApi;
+  /** Networks: create, inspect, list, connect, disconnect, remove, prune. */
+  readonly networks: NetworksApi;
+  /** Volumes: create, inspect, list, remove, prune. */
+  readonly volumes: VolumesApi;
+  /** The swarm itself: init, join, leave, inspect, update, unlock key. */
+  readonly swarm: SwarmApi;
+  /** Swarm nodes: list, inspect, update (availability, labels, role), remove. */
+  readonly nodes: NodesApi;
+  /** Swarm services: create, inspect, list, update, remove. */
+  readonly services: ServicesApi;
+  /** Swarm tasks: list, inspect. */
+  readonly tasks: TasksApi;
+  /** Secrets: create, inspect, list, update, remove. */
+  readonly secrets: SecretsApi;
+  /** Swarm configs: create, inspect, list, update, remove. */
+  readonly configs: ConfigsApi;
   /** Images: inspect, exists, list, tag, remove, prune, history, save. */
   readonly images: ImagesApi;
   /** @internal */
@@ -82,6 +106,14 @@ export class Docker extends EventEmitter<DockerEvents> {
     this.system = new SystemApi(this.requester, this.negotiator);
     const ctx = new EngineContext(this.requester, this.negotiator);
     this.containers = new ContainersApi(ctx);
+    this.networks = new NetworksApi(ctx);
+    this.volumes = new VolumesApi(ctx);
+    this.swarm = new SwarmApi(ctx);
+    this.nodes = new NodesApi(ctx);
+    this.services = new ServicesApi(ctx);
+    this.tasks = new TasksApi(ctx);
+    this.secrets = new SecretsApi(ctx);
+    this.configs = new ConfigsApi(ctx);
     this.images = new ImagesApi(ctx);
     if (this.endpoint.protocol === 'tcp' && !this.endpoint.tls && !this.endpoint.isLoopback) {
       // emitted after construction so listeners attached right away see it

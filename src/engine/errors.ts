@@ -85,8 +85,19 @@ export class ConflictError extends DockerApiError {
 
 /** 5xx: the engine failed (500), does not implement it (501) or is unavailable (503). */
 export class ServerError extends DockerApiError {
+  constructor(statusCode: number, engineMessage: string, request: RequestInfo, code = 'ERR_DOCKER_SERVER') {
+    super(statusCode, engineMessage, request, code);
+  }
+}
+
+/**
+ * 503: the engine is not in a state to do this. Swarm calls answer it on a
+ * node that is not a swarm manager (`GET /swarm`, `/nodes`, `/services`, …),
+ * and `POST /swarm/init` or `/swarm/join` on a node already in a swarm.
+ */
+export class UnavailableError extends ServerError {
   constructor(statusCode: number, engineMessage: string, request: RequestInfo) {
-    super(statusCode, engineMessage, request, 'ERR_DOCKER_SERVER');
+    super(statusCode, engineMessage, request, 'ERR_DOCKER_UNAVAILABLE');
   }
 }
 
@@ -101,15 +112,27 @@ const PODMAN_CONFLICT_CAUSES: readonly RegExp[] = [
   /^volume is being used$/,
   /^image is in use by a container$/,
   /please force removal$/,
+  /^network already exists$/,
+];
+
+/**
+ * podman causes that dockerd answers with 403: removing a network that
+ * containers still use.
+ */
+const PODMAN_FORBIDDEN_CAUSES: readonly RegExp[] = [
+  /^network is being used$/,
 ];
 
 /**
  * Builds the subclass that matches an error status (and, for podman, its
- * `cause`: see {@link PODMAN_CONFLICT_CAUSES}).
+ * `cause`: see {@link PODMAN_CONFLICT_CAUSES} and {@link PODMAN_FORBIDDEN_CAUSES}).
  */
 export function apiErrorFor(statusCode: number, engineMessage: string, request: RequestInfo, cause?: string): DockerApiError {
   if (statusCode === 500 && cause !== undefined && PODMAN_CONFLICT_CAUSES.some((c) => c.test(cause))) {
     return new ConflictError(statusCode, engineMessage, request);
+  }
+  if (statusCode === 500 && cause !== undefined && PODMAN_FORBIDDEN_CAUSES.some((c) => c.test(cause))) {
+    return new ForbiddenError(statusCode, engineMessage, request);
   }
   switch (statusCode) {
     case 400: return new BadRequestError(statusCode, engineMessage, request);
@@ -117,6 +140,7 @@ export function apiErrorFor(statusCode: number, engineMessage: string, request: 
     case 403: return new ForbiddenError(statusCode, engineMessage, request);
     case 404: return new NotFoundError(statusCode, engineMessage, request);
     case 409: return new ConflictError(statusCode, engineMessage, request);
+    case 503: return new UnavailableError(statusCode, engineMessage, request);
     default:
       return statusCode >= 500
         ? new ServerError(statusCode, engineMessage, request)
@@ -219,10 +243,14 @@ export class DockerConfigError extends DockerError {
   }
 }
 
-/** An argument was rejected before anything was sent (empty id, bad name, bad pattern). */
+/**
+ * An argument was rejected before anything was sent (empty id, bad name, bad
+ * pattern, a build-context file that cannot be read). `cause` holds the
+ * underlying error when there was one.
+ */
 export class DockerArgumentError extends DockerError {
-  constructor(message: string) {
-    super(message, 'ERR_DOCKER_ARGUMENT');
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, 'ERR_DOCKER_ARGUMENT', options);
   }
 }
 

@@ -15,6 +15,31 @@ export {
   type ContainerKillOptions, type ContainerRemoveOptions, type ContainerWaitOptions, type ContainerWaiter, type WaitCondition,
   type StateChangeResult, type ContainerUpdateRequest, type ContainerPathStat, type ArchiveOptions, type PutArchiveOptions,
 } from './resources/containers.js';
+export {
+  NetworksApi,
+  type NetworkListFilters, type NetworkListOptions, type NetworkInspectOptions, type NetworkPruneFilters, type NetworkPruneOptions,
+} from './resources/networks.js';
+export {
+  VolumesApi,
+  type VolumeListFilters, type VolumeListOptions, type VolumePruneFilters, type VolumePruneOptions, type VolumeRemoveOptions,
+} from './resources/volumes.js';
+export { SwarmApi, type SwarmLeaveOptions, type SwarmUpdateOptions } from './resources/swarm.js';
+export { NodesApi, type NodeListFilters, type NodeListOptions, type NodeRemoveOptions } from './resources/nodes.js';
+export {
+  ServicesApi,
+  type ServiceListFilters, type ServiceListOptions, type ServiceCreateOptions, type ServiceUpdateOptions,
+  type ServiceInspectOptions, type ServiceAuthOption,
+} from './resources/services.js';
+export { TasksApi, type TaskListFilters, type TaskListOptions } from './resources/tasks.js';
+export {
+  SwarmDataApi,
+  type SwarmDataListFilters, type SwarmDataListOptions, type SwarmDataSpec, type SwarmDataObject, type SwarmDataCreateResponse,
+} from './resources/swarm-data.js';
+export { SecretsApi } from './resources/secrets.js';
+export { ConfigsApi } from './resources/configs.js';
+export {
+  isVersionConflict, type SpecChange, type VersionedUpdateOptions, type Versioned,
+} from './resources/versioned.js';
 export { ImagesApi, type ImageListFilters, type ImageListOptions, type ImageRemoveOptions, type ImageInspectOptions } from './resources/images.js';
 export { parseImageReference, authKeyFor, DOCKER_HUB, DOCKER_HUB_AUTH_KEY, type ImageReference } from './reference.js';
 export {
@@ -45,3 +70,11 @@ export { LineAssembler, Transcript, statusLine } from './streams/transcript.js';
 export { DecodedStream, type ByteSource, type StreamOptions, type ChunkDecoder } from './streams/source.js';
 export { HijackedStream, type ResponseHead } from './streams/hijack.js';
 export type * from './types/progress.js';
+export {
+  packContext, dockerfileContext, BuildContextStream,
+  type PackContextOptions, type DockerfileContextOptions, type BuildContextProgress,
+} from './build/context.js';
+export type { BuildContextSummary } from './build/context-source.js';
+export {
+  DockerIgnore, parseDockerignore, type IgnorePattern, type IgnoreMatchState, type IgnoreWalkVerdict,
+} from './build/dockerignore.js';

@@ -37,6 +37,16 @@ export function stringField(obj: JsonObject, key: string, what: string): string 
   return v;
 }
 
+/**
+ * Narrows to an object of wire type `T` that names itself by a string
+ * field (`Id`, `ID`, `Name`): what an inspect answers.
+ */
+export function asIdentified<T extends object>(value: unknown, key: string, what: string): T {
+  const obj = asObject<JsonObject>(value, what);
+  stringField(obj, key, what);
+  return obj as unknown as T;
+}
+
 /** Reads an optional string field. */
 export function optionalString(obj: JsonObject, key: string): string | undefined {
   const v = obj[key];

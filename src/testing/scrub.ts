@@ -5,13 +5,16 @@ import { REDACTED, type FixtureResponse, type FixtureUpgrade } from './fixture.j
 /**
  * Removes credentials from what the recorder keeps: registry auth headers,
  * password-like JSON fields, `KEY=value` environment entries whose key looks
- * secret (`WORKERPASS=…`), and any registered secret string wherever it
- * appears. Inside binary streams a secret is masked with `*` of the same
+ * secret (`WORKERPASS=…`), swarm join tokens and unlock keys (kept as
+ * `SWMTKN-1-<redacted>`, which replays against any token), and any
+ * registered secret string wherever it appears. Inside binary streams a secret is masked with `*` of the same
  * length, so multiplexed frame sizes stay valid.
  */
 
 const SECRET_KEYS = /^(password|auth|identitytoken|registrytoken|secret|token)$/i;
 const SECRET_ENV = /^([A-Za-z0-9_]*(?:PASS|PASSWORD|SECRET|TOKEN|CREDENTIALS?)[A-Za-z0-9_]*)=(.*)$/s;
+/** Swarm join tokens and unlock keys: the engine generates them, so they cannot be registered beforehand. */
+const SWARM_TOKEN = /\b(SWM(?:TKN|KEY)-1-)[A-Za-z0-9+/=_-]+/g;
 
 export class Scrubber {
   private readonly secrets = new Set<string>();
@@ -29,6 +32,7 @@ export class Scrubber {
     let out = value;
     const env = SECRET_ENV.exec(out);
     if (env) out = `${env[1] ?? ''}=${REDACTED}`;
+    out = out.replace(SWARM_TOKEN, (_token, prefix: string) => `${prefix}${REDACTED}`);
     for (const s of this.secrets) if (out.includes(s)) out = out.split(s).join(REDACTED);
     return out;
   }

@@ -25,7 +25,7 @@ export interface Platform {
 
 /** The version number of the object such as node, service, etc. This is needed */
 export interface ObjectVersion {
-  Index?: number;
+  Index: number;
 }
 
 /** User-defined resources can be either Integer resources (e.g, `SSD=3`) or */

@@ -1,14 +1,17 @@
 /**
  * Wire shapes for networks, generated once from the Engine API swagger (v1.55)
  * and kept by hand since: field names verbatim, required only where the
- * engines always send them.
+ * engines always send them (dockerd 20.10, 26.1, 28.5 and podman 4.3, as
+ * recorded in test/fixtures).
  */
 export interface Network {
-  Name?: string;
-  Id?: string;
+  Name: string;
+  Id: string;
   Created?: string;
-  Scope?: string;
-  Driver?: string;
+  /** `local`, `swarm` or `global`. */
+  Scope: string;
+  Driver: string;
+  /** API ≥ 1.47 (dockerd 28 sends it; 20.10, 26.1 and podman 4.3 do not). */
   EnableIPv4?: boolean;
   EnableIPv6?: boolean;
   IPAM?: IPAM;
@@ -19,15 +22,58 @@ export interface Network {
   ConfigOnly?: boolean;
   Options?: Record<string, string>;
   Labels?: Record<string, string>;
-  Peers?: PeerInfo[];
+  Peers?: PeerInfo[] | null;
 }
 
 /** Network list response item */
 export interface NetworkSummary extends Network {
+  /** Every recorded engine sends it in lists too; dockerd leaves it empty there (API ≥ 1.28). */
+  Containers?: Record<string, EndpointResource>;
 }
 
 /** The body of the "get network" http response message. */
 export interface NetworkInspect extends Network {
+  /** Endpoints attached to the network, by container id. */
+  Containers?: Record<string, EndpointResource>;
+  /** Swarm-scope networks only: the services using the network. */
+  Services?: Record<string, ServiceInfo>;
+  Status?: NetworkStatus;
+}
+
+/** The body of `POST /networks/create`. */
+export interface NetworkCreateRequest {
+  /** The network's name (required). */
+  Name: string;
+  /** Driver plugin; the engine's default is `bridge`. */
+  Driver?: string;
+  Scope?: string;
+  /** Restrict external access: no gateway route out of the network. */
+  Internal?: boolean;
+  /** Swarm-scope networks: regular containers may attach too. */
+  Attachable?: boolean;
+  /** The swarm routing-mesh network. */
+  Ingress?: boolean;
+  ConfigOnly?: boolean;
+  ConfigFrom?: ConfigReference;
+  IPAM?: IPAM;
+  /** API ≥ 1.47. */
+  EnableIPv4?: boolean;
+  EnableIPv6?: boolean;
+  Options?: Record<string, string>;
+  Labels?: Record<string, string>;
+  /**
+   * Reject a name already in use. Before API 1.44 the engine defaulted to
+   * false (dockerd 20.10 then creates a second network of the same name);
+   * berth sends `true` on those versions unless you set it. Ignored from 1.44,
+   * where duplicates are always rejected.
+   * @deprecated since API 1.44.
+   */
+  CheckDuplicate?: boolean;
+}
+
+/** The result of `POST /networks/prune`. */
+export interface NetworkPruneResponse {
+  NetworksDeleted: string[];
 }
 
 /** provides runtime information about the network such as the number of allocated IPs. */
@@ -56,12 +102,14 @@ export interface ConfigReference {
   Network?: string;
 }
 
+/** IP address management of a network: the driver and its subnets. */
 export interface IPAM {
   Driver?: string;
-  Config?: IPAMConfig[];
-  Options?: Record<string, string>;
+  Config?: IPAMConfig[] | null;
+  Options?: Record<string, string> | null;
 }
 
+/** One subnet of a network, with its gateway and the range containers get addresses from. */
 export interface IPAMConfig {
   Subnet?: string;
   IPRange?: string;
@@ -69,10 +117,12 @@ export interface IPAMConfig {
   AuxiliaryAddresses?: Record<string, string>;
 }
 
+/** Address use per subnet (newer engines; none of the recorded ones sends it). */
 export interface IPAMStatus {
   Subnets?: Record<string, SubnetStatus>;
 }
 
+/** Address use of one subnet. */
 export interface SubnetStatus {
   IPsInUse?: number;
   DynamicIPsAvailable?: number;
@@ -96,6 +146,7 @@ export interface PeerInfo {
 /** OK response to NetworkCreate operation */
 export interface NetworkCreateResponse {
   Id: string;
+  /** Empty when there is nothing to say. */
   Warning: string;
 }
 

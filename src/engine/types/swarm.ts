@@ -1,11 +1,13 @@
 /**
  * Wire shapes for swarm, generated once from the Engine API swagger (v1.55)
  * and kept by hand since: field names verbatim, required only where the
- * engines always send them.
+ * engines always send them (dockerd 20.10, 26.1 and 28.5 as recorded in
+ * test/fixtures; podman 4.3 has secrets but no swarm).
  */
 import type { GenericResources, HealthConfig, Limit, Mount, ObjectVersion, Platform, ResourceObject } from './common.js';
 import type { Network } from './networks.js';
 
+/** What can be changed on a node (`POST /nodes/{id}/update` replaces all of it). */
 export interface NodeSpec {
   Name?: string;
   Labels?: Record<string, string>;
@@ -13,12 +15,14 @@ export interface NodeSpec {
   Availability?: 'active' | 'pause' | 'drain';
 }
 
+/** `GET /nodes/{id}`: a swarm node. */
 export interface Node {
-  ID?: string;
-  Version?: ObjectVersion;
+  ID: string;
+  /** Pass `Version.Index` back when updating (berth's `nodes.update` does). */
+  Version: ObjectVersion;
   CreatedAt?: string;
   UpdatedAt?: string;
-  Spec?: NodeSpec;
+  Spec: NodeSpec;
   Description?: NodeDescription;
   Status?: NodeStatus;
   ManagerStatus?: ManagerStatus | null;
@@ -130,8 +134,53 @@ export interface JoinTokens {
   Manager?: string;
 }
 
+/** `GET /swarm`: the cluster, with the join tokens (managers only). */
 export interface Swarm extends ClusterInfo {
   JoinTokens?: JoinTokens;
+}
+
+/** The body of `POST /swarm/init`. */
+export interface SwarmInitRequest {
+  /**
+   * Where managers listen (`192.168.1.1:2377`, or an interface and port,
+   * `eth0:2377`); also picks the VXLAN endpoint. Default `0.0.0.0:2377`.
+   */
+  ListenAddr?: string;
+  /** The address other nodes reach this one at (`ip[:port]` or `interface[:port]`). */
+  AdvertiseAddr?: string;
+  /** Address or interface for data traffic (default: the advertised address). */
+  DataPathAddr?: string;
+  /** UDP port of the data path (VXLAN), 1024–49151; 0 or absent: 4789. */
+  DataPathPort?: number;
+  /** Subnet pools of global-scope networks, e.g. `['10.10.0.0/16']`. */
+  DefaultAddrPool?: string[];
+  /** Prefix length of networks carved from `DefaultAddrPool` (default 24). */
+  SubnetSize?: number;
+  /** Recreate a single-manager swarm from this node's state (disaster recovery). */
+  ForceNewCluster?: boolean;
+  Spec?: SwarmSpec;
+}
+
+/** The body of `POST /swarm/join`. */
+export interface SwarmJoinRequest {
+  /** Where this node listens if it becomes a manager (required by the engine). */
+  ListenAddr: string;
+  AdvertiseAddr?: string;
+  DataPathAddr?: string;
+  /** Managers already in the swarm, `host:port`. */
+  RemoteAddrs: string[];
+  /** The worker or manager join token (`GET /swarm` → `JoinTokens`). */
+  JoinToken: string;
+}
+
+/** The result of `GET /swarm/unlockkey`: empty when autolock is off. */
+export interface UnlockKeyResponse {
+  UnlockKey: string;
+}
+
+/** The body of `POST /swarm/unlock`. */
+export interface SwarmUnlockRequest {
+  UnlockKey: string;
 }
 
 /** User modifiable task configuration. */
@@ -254,6 +303,7 @@ export interface TaskSpec {
   };
 }
 
+/** Where a task is in its life; `complete`, `shutdown`, `failed`, `rejected`, `orphaned` and `remove` are final. */
 export type TaskState = 'new' | 'allocated' | 'pending' | 'assigned' | 'accepted' | 'preparing' | 'ready' | 'starting' | 'running' | 'complete' | 'shutdown' | 'failed' | 'rejected' | 'remove' | 'orphaned';
 
 /** represents the status of a container. */
@@ -271,7 +321,7 @@ export interface PortStatus {
 /** represents the status of a task. */
 export interface TaskStatus {
   Timestamp?: string;
-  State?: TaskState;
+  State: TaskState;
   Message?: string;
   Err?: string;
   ContainerStatus?: ContainerStatus;
@@ -284,20 +334,22 @@ export interface NetworkAttachment {
   Addresses?: string[];
 }
 
+/** `GET /tasks/{id}`: one scheduled instance of a service. */
 export interface Task {
-  ID?: string;
-  Version?: ObjectVersion;
+  ID: string;
+  Version: ObjectVersion;
   CreatedAt?: string;
   UpdatedAt?: string;
   Name?: string;
   Labels?: Record<string, string>;
   Spec?: TaskSpec;
-  ServiceID?: string;
+  ServiceID: string;
   Slot?: number;
+  /** Absent until the scheduler assigns the task to a node. */
   NodeID?: string;
   AssignedGenericResources?: GenericResources;
-  Status?: TaskStatus;
-  DesiredState?: TaskState;
+  Status: TaskStatus;
+  DesiredState: TaskState;
   JobIteration?: ObjectVersion;
   NetworksAttachments?: NetworkAttachment[];
 }
@@ -338,6 +390,7 @@ export interface ServiceSpec {
   EndpointSpec?: EndpointSpec;
 }
 
+/** A port a service publishes. */
 export interface EndpointPortConfig {
   Name?: string;
   Protocol?: 'tcp' | 'udp' | 'sctp';
@@ -352,12 +405,16 @@ export interface EndpointSpec {
   Ports?: EndpointPortConfig[];
 }
 
+/** `GET /services/{id}`: a service, its spec and its state. */
 export interface Service {
-  ID?: string;
-  Version?: ObjectVersion;
+  ID: string;
+  /** Pass `Version.Index` back when updating (berth's `services.update` does). */
+  Version: ObjectVersion;
   CreatedAt?: string;
   UpdatedAt?: string;
-  Spec?: ServiceSpec;
+  Spec: ServiceSpec;
+  /** The spec before the last update (what a rollback returns to). */
+  PreviousSpec?: ServiceSpec;
   Endpoint?: {
     Spec?: EndpointSpec;
     Ports?: EndpointPortConfig[];
@@ -383,32 +440,38 @@ export interface Service {
   };
 }
 
-/** contains the information returned to a client on the */
+/** The result of `POST /services/create` (berth turns absent or `null` warnings into `[]`). */
 export interface ServiceCreateResponse {
-  ID?: string;
-  Warnings?: string[] | null;
+  ID: string;
+  Warnings: string[];
 }
 
+/** The result of `POST /services/{id}/update` (warnings as for create). */
 export interface ServiceUpdateResponse {
-  Warnings?: string[];
+  Warnings: string[];
 }
 
+/** A secret's name, labels and data (base64; never sent back). */
 export interface SecretSpec {
   Name?: string;
-  Labels?: Record<string, string>;
+  /** podman 4.3 sends `null` in lists (and the labels on inspect). */
+  Labels?: Record<string, string> | null;
   Data?: string;
   Driver?: Driver;
   Templating?: Driver;
 }
 
+/** `GET /secrets/{id}`. */
 export interface Secret {
-  ID?: string;
-  Version?: ObjectVersion;
+  ID: string;
+  Version: ObjectVersion;
   CreatedAt?: string;
   UpdatedAt?: string;
-  Spec?: SecretSpec;
+  /** `Data` is never sent back. */
+  Spec: SecretSpec;
 }
 
+/** A config's name, labels and data (base64). */
 export interface ConfigSpec {
   Name?: string;
   Labels?: Record<string, string>;
@@ -416,12 +479,14 @@ export interface ConfigSpec {
   Templating?: Driver;
 }
 
+/** `GET /configs/{id}`. */
 export interface Config {
-  ID?: string;
-  Version?: ObjectVersion;
+  ID: string;
+  Version: ObjectVersion;
   CreatedAt?: string;
   UpdatedAt?: string;
-  Spec?: ConfigSpec;
+  /** `Data` (base64) is sent back, unlike a secret's. */
+  Spec: ConfigSpec;
 }
 
 /** Driver represents a driver (network, logging, secrets). */

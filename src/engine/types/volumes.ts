@@ -1,20 +1,24 @@
 /**
  * Wire shapes for volumes, generated once from the Engine API swagger (v1.55)
  * and kept by hand since: field names verbatim, required only where the
- * engines always send them.
+ * engines always send them (dockerd 20.10, 26.1, 28.5 and podman 4.3, as
+ * recorded in test/fixtures).
  */
 import type { ObjectVersion } from './common.js';
 
+/** `GET /volumes/{name}`, and the result of `POST /volumes/create`. */
 export interface Volume {
   Name: string;
   Driver: string;
   Mountpoint: string;
   CreatedAt?: string;
   Status?: Record<string, Record<string, unknown>>;
-  Labels: Record<string, string>;
+  /** `null` when the volume has no labels (dockerd 20.10). */
+  Labels: Record<string, string> | null;
   Scope: 'local' | 'global';
   ClusterVolume?: ClusterVolume;
-  Options: Record<string, string>;
+  /** Driver options; `null` when none were given. */
+  Options: Record<string, string> | null;
   UsageData?: {
     Size: number;
     RefCount: number;
@@ -30,10 +34,16 @@ export interface VolumeCreateRequest {
   ClusterVolumeSpec?: ClusterVolumeSpec;
 }
 
-/** Volume list response */
+/** Volume list response (berth turns `null` lists into empty ones). */
 export interface VolumeListResponse {
-  Volumes?: Volume[];
-  Warnings?: string[];
+  Volumes: Volume[];
+  Warnings: string[];
+}
+
+/** The result of `POST /volumes/prune`. */
+export interface VolumePruneResponse {
+  VolumesDeleted: string[];
+  SpaceReclaimed: number;
 }
 
 /** Cluster-specific options used to create the volume. */
