@@ -60,13 +60,21 @@ class Stub {
   }
 }
 
+/** The steady-state case: long enough that compiling and warming up no longer weigh (stub only). */
+const STEADY = 'stub seq, steady';
+
 function cases(target: string, socket: string, ctx: RunContext): CaseSpec[] {
   const sizes = ctx.quick ? { warmup: 200, requests: 500 } : { warmup: 1000, requests: 2000 };
-  return [1, 16].map((concurrency) => ({
+  const all: CaseSpec[] = [1, 16].map((concurrency) => ({
     name: `${target} ${concurrency === 1 ? 'seq' : `c${concurrency}`}`,
     params: { socket, concurrency, ...sizes },
     contenders: PING_CONTENDERS,
   }));
+  if (target === 'stub') {
+    const steady = ctx.quick ? { warmup: 1000, requests: 4000 } : { warmup: 5000, requests: 20_000 };
+    all.push({ name: STEADY, params: { socket, concurrency: 1, ...steady }, contenders: PING_CONTENDERS });
+  }
+  return all;
 }
 
 export const pingBenchmark: Benchmark = {
@@ -88,7 +96,7 @@ export const pingBenchmark: Benchmark = {
     else notes.push(`dockerd cases skipped: ${ctx.engineMissing ?? 'no engine'}`);
     const running = stub;
     const session: Session = {
-      rounds: ctx.rounds ?? (ctx.quick ? 2 : 5),
+      rounds: ctx.rounds ?? (ctx.quick ? 2 : 7),
       cases: all,
       notes,
       async around(spec) {
@@ -148,6 +156,25 @@ function pingTables(records: readonly TrialRecord[], session: Session): Table[] 
       }
       const r = Number(ratio(m(seq, who, 'reqPerS'), m(seq, 'dockerode', 'reqPerS')));
       targets.push(verdict(`${LABELS[who]}: req/s ÷ dockerode, ${seq}`, '≥ 1.80', r, r >= 1.8));
+    }
+  }
+  if (session.cases.some((c) => c.name === STEADY)) {
+    const m = (who: string, metric: string): number | undefined => metricOf(records, STEADY, who, metric)?.median;
+    const steady = session.cases.find((c) => c.name === STEADY);
+    tables.push({
+      title: `Request overhead in steady state (stub, sequential, ${fmt(Number(steady?.params.requests))} requests after ${fmt(Number(steady?.params.warmup))})`,
+      columns: ['contender', 'req/s', 'CPU µs/req', 'CPU ÷ undici', 'req/s ÷ dockerode', 'spread of CPU/req'],
+      rows: PING_CONTENDERS.map((who) => [
+        LABELS[who] ?? who, fmt(m(who, 'reqPerS')), fmt(m(who, 'cpuUsPerReq')),
+        ratio(m(who, 'cpuUsPerReq'), m('undici', 'cpuUsPerReq')), ratio(m(who, 'reqPerS'), m('dockerode', 'reqPerS')),
+        spread(metricOf(records, STEADY, who, 'cpuUsPerReq')),
+      ]),
+    });
+    for (const who of ['berth-ping', 'berth-request']) {
+      const cpu = Number(ratio(m(who, 'cpuUsPerReq'), m('undici', 'cpuUsPerReq')));
+      targets.push(verdict(`${LABELS[who]}: CPU/req ÷ undici, ${STEADY}`, '≤ 1.10', cpu, cpu <= 1.1));
+      const rate = Number(ratio(m(who, 'reqPerS'), m('dockerode', 'reqPerS')));
+      targets.push(verdict(`${LABELS[who]}: req/s ÷ dockerode, ${STEADY}`, '≥ 1.80', rate, rate >= 1.8));
     }
   }
   tables.push({ title: 'Request overhead: targets', columns: ['target', 'bar', 'measured (medians)', 'met'], rows: targets.map((t) => t.row) });
