@@ -14,6 +14,8 @@
 #   scripts/engine.sh image SOCKET [TAG]              a busybox image built FROM scratch (needs busybox-static)
 #   scripts/engine.sh fetch SUITE                     downloads and unpacks a suite's docker.io (trixie|sid)
 #   scripts/engine.sh certs DIR                       CA, server, client and a rogue client certificate
+#   scripts/engine.sh registry DIR [PORT] [--htpasswd USER:PASS]
+#                                                     a private registry (distribution 2.8) on 127.0.0.1:PORT
 #   scripts/engine.sh swarm-init  SOCKET ADVERTISE_IP [PORT]
 #        makes a dockerd the first manager of a new swarm, listening on ADVERTISE_IP:PORT
 #        (default 2377); prints "ADVERTISE_IP:PORT WORKER_TOKEN"
@@ -27,7 +29,11 @@
 # publish ports here (no IPVS): give tasks host networking.
 #
 # `start` prints the engine's DOCKER_HOST on stdout (for dockerd-tls: the
-# tcp:// URL); details go to DIR/engine.log. Env: BERTH_ENGINE_CACHE (where
+# tcp:// URL); details go to DIR/engine.log. `registry` prints HOST:PORT and
+# keeps its storage, config.yml and log in DIR; with --htpasswd it asks for
+# basic auth (bcrypt). `stop DIR` stops it too. podman talks plain HTTP only
+# to registries named in BERTH_INSECURE_REGISTRIES (space-separated
+# HOST:PORT) when it starts; dockerd already trusts 127.0.0.0/8. Env: BERTH_ENGINE_CACHE (where
 # fetched engines live, default .cache/engines in the repository).
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -154,8 +160,15 @@ driver = "overlay"
 graphroot = "$dir/root"
 runroot = "$dir/run"
 CONF
-  printf 'export CONTAINERS_CONF=%s\nexport CONTAINERS_STORAGE_CONF=%s\nexport TMPDIR=%s\n' \
-    "$dir/containers.conf" "$dir/storage.conf" "$dir/tmp" > "$dir/env"
+  # the system's registries, plus plain HTTP for the test registries named in
+  # BERTH_INSECURE_REGISTRIES (podman reads this once, when it starts)
+  {
+    local r; for r in ${BERTH_INSECURE_REGISTRIES:-}; do
+      printf '[[registry]]\nlocation = "%s"\ninsecure = true\n' "$r"
+    done
+  } > "$dir/registries.conf"
+  printf 'export CONTAINERS_CONF=%s\nexport CONTAINERS_STORAGE_CONF=%s\nexport CONTAINERS_REGISTRIES_CONF=%s\nexport TMPDIR=%s\n' \
+    "$dir/containers.conf" "$dir/storage.conf" "$dir/registries.conf" "$dir/tmp" > "$dir/env"
   # shellcheck disable=SC1091
   . "$dir/env"
   setsid podman --log-level=info system service --time=0 "unix://$sock" > "$dir/engine.log" 2>&1 < /dev/null &
@@ -218,9 +231,80 @@ swarm_leave() { # socket
   return 1
 }
 
+bcrypt_line() { # user password -> an htpasswd line with a bcrypt hash (what distribution accepts)
+  if command -v htpasswd > /dev/null; then
+    printf '%s' "$2" | htpasswd -niB "$1" | head -n 1
+  else
+    python3 -W ignore -c 'import crypt, sys; print(sys.argv[1] + ":" + crypt.crypt(sys.argv[2], crypt.mksalt(crypt.METHOD_BLOWFISH)))' "$1" "$2"
+  fi
+}
+
+start_registry() { # dir [port] [--htpasswd user:pass]
+  local dir=$1; shift
+  local port="" auth=""
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --htpasswd) auth=${2:?--htpasswd USER:PASS}; shift 2 ;;
+      *) port=$1; shift ;;
+    esac
+  done
+  local bin=${REGISTRY_BIN:-/usr/bin/docker-registry}
+  [ -x "$bin" ] || die "no registry at $bin (apt-get install docker-registry)"
+  if [ -s "$dir/pid" ] && kill -0 "$(cat "$dir/pid")" 2>/dev/null; then cat "$dir/address"; return; fi
+  [ -n "$port" ] || port=$(free_port)
+  mkdir -p "$dir/data"
+  echo registry > "$dir/kind"
+  echo "127.0.0.1:$port" > "$dir/address"
+  local auth_conf=""
+  if [ -n "$auth" ]; then
+    bcrypt_line "${auth%%:*}" "${auth#*:}" > "$dir/htpasswd"
+    [ -s "$dir/htpasswd" ] || die "could not write a bcrypt htpasswd file"
+    auth_conf="auth:
+  htpasswd:
+    realm: berth-test-registry
+    path: $dir/htpasswd"
+  fi
+  cat > "$dir/config.yml" <<CONF
+version: 0.1
+log:
+  level: info
+  accesslog:
+    disabled: true
+storage:
+  filesystem:
+    rootdirectory: $dir/data
+  delete:
+    enabled: true
+http:
+  addr: 127.0.0.1:$port
+$auth_conf
+CONF
+  setsid "$bin" serve "$dir/config.yml" > "$dir/engine.log" 2>&1 < /dev/null &
+  local pid=$!
+  echo "$pid" > "$dir/pid"
+  local deadline=$(( $(date +%s) + ${READY_TIMEOUT:-30} ))
+  # ready when /v2/ answers: 200 open, 401 with auth
+  until case "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://127.0.0.1:$port/v2/")" in 200|401) true ;; *) false ;; esac; do
+    kill -0 "$pid" 2>/dev/null || { tail -n 20 "$dir/engine.log" >&2; die "registry exited while starting (log: $dir/engine.log)"; }
+    [ "$(date +%s)" -lt "$deadline" ] || die "registry not ready (log: $dir/engine.log)"
+    sleep 0.05
+  done
+  echo "127.0.0.1:$port"
+}
+
 stop() { # dir
   local dir; dir=$(cd "$1" 2>/dev/null && pwd) || return 0
   local kind; kind=$(cat "$dir/kind" 2>/dev/null || echo dockerd)
+  if [ "$kind" = registry ]; then
+    local rpid; rpid=$(cat "$dir/pid" 2>/dev/null || true)
+    if [ -n "$rpid" ] && kill -0 "$rpid" 2>/dev/null; then
+      kill -TERM "$rpid"
+      local i=0; while kill -0 "$rpid" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+      kill -KILL "$rpid" 2>/dev/null || true
+    fi
+    rm -f "$dir/pid"
+    return 0
+  fi
   local had_gwbridge=
   local sock="$dir/docker.sock"; [ "$kind" = podman ] && sock="$dir/podman.sock"
   # remove containers first: a stopping daemon waits for each one's grace period
@@ -321,6 +405,7 @@ case "$cmd" in
   image) image "${1:?socket}" "${2:-busybox:test}" ;;
   fetch) fetch "${1:?suite}" ;;
   certs) certs "${1:?dir}" ;;
+  registry) dir=$(short_dir "${1:?dir}"); shift; start_registry "$dir" "$@" ;;
   swarm-init) swarm_init "${1:?socket}" "${2:?advertise ip}" "${3:-2377}" ;;
   swarm-join) swarm_join "${1:?socket}" "${2:?advertise ip}" "${3:?manager address}" "${4:?join token}" "${5:-2377}" ;;
   swarm-leave) swarm_leave "${1:?socket}" > /dev/null ;;

@@ -10,6 +10,8 @@ ENGINE_DIR=""
 cleanup() { if [ -n "$ENGINE_DIR" ]; then scripts/test-engines.sh down "$ENGINE_DIR"; fi; }
 trap cleanup EXIT
 if [ -z "${BERTH_TEST_ENGINES:-}" ]; then
+  # the registry fixtures name these ports (test/helpers/engines.ts RECORDED_REGISTRIES)
+  export BERTH_REGISTRY_PORTS=${BERTH_REGISTRY_PORTS:-"5081 5082"}
   ENGINE_DIR=$(scripts/test-engines.sh up)
   export BERTH_TEST_ENGINES="$ENGINE_DIR/engines.json"
 fi

@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Docker } from '../src/index.js';
 import { RecordingProxy } from '../src/testing/index.js';
-import { API_ENGINES, testEngines } from '../test/helpers/engines.js';
+import { API_ENGINES, RECORDED_REGISTRIES, testEngines, testRegistries } from '../test/helpers/engines.js';
 import { fixturePath } from '../test/helpers/replay.js';
 import { loadScenarios, type ScenarioContext } from '../test/scenarios/scenario.js';
 
@@ -34,11 +34,21 @@ async function main(): Promise<void> {
       if (engineFilter.length && !engineFilter.includes(name)) continue;
       const engine = engines.find((e) => e.name === name);
       if (!engine) { console.error(`skip ${s.name} on ${name}: engine not running`); continue; }
+      const registries = testRegistries();
+      if (s.needs?.includes('registry') === true) {
+        // replay sends the recorded addresses: record against registries listening there
+        if (!registries || registries.open !== RECORDED_REGISTRIES.open || registries.auth !== RECORDED_REGISTRIES.auth) {
+          console.error(`skip ${s.name} on ${name}: needs the registries on ${RECORDED_REGISTRIES.open} and ${RECORDED_REGISTRIES.auth} (BERTH_REGISTRY_PORTS="5081 5082")`);
+          failed++;
+          continue;
+        }
+      }
       const tmp = mkdtempSync('/tmp/brec-');
       const secrets: string[] = [];
-      const ctx: ScenarioContext = { engine: name, image: engine.image, tmp, secret: (v) => secrets.push(v) };
+      if (registries) secrets.push(registries.password);
+      const ctx: ScenarioContext = { engine: name, image: engine.image, tmp, secret: (v) => secrets.push(v), registries };
       const direct = new Docker({ host: engine.socket, env: {} });
-      const proxy = await RecordingProxy.start({ target: engine.socket, listen: { socketPath: join(tmp, 'proxy.sock') } });
+      const proxy = await RecordingProxy.start({ target: engine.socket, listen: { socketPath: join(tmp, 'proxy.sock') }, secrets });
       const recorded = new Docker({ host: proxy.url, env: {} });
       try {
         await s.setup?.(direct, ctx);

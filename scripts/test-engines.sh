@@ -2,14 +2,19 @@
 # Starts the engines berth's integration tests run against, in one short temp
 # directory, with a busybox test image on each; writes DIR/engines.json.
 #
-#   scripts/test-engines.sh up [NAMES]     prints DIR; NAMES like "dockerd-20.10 dockerd-tls podman-4.3"
+#   scripts/test-engines.sh up [NAMES]     prints DIR; NAMES like "dockerd-20.10 dockerd-tls podman-4.3 registry"
 #   scripts/test-engines.sh down DIR
 #
 # Without NAMES, every engine that can run here is started: dockerd 20.10
 # (plain and TLS) when dockerd is installed, podman when installed, dockerd
 # 26.1 and 28.5 when scripts/engine.sh fetched them before (BERTH_FETCH=1
-# fetches them now). Engines that cannot start are left out and listed in
-# DIR/missing; tests then skip them, or fail when BERTH_REQUIRE_ENGINES asks.
+# fetches them now), and two private registries (`registry`: one open, one
+# asking for basic auth) when docker-registry is installed. Engines that
+# cannot start are left out and listed in DIR/missing; tests then skip them,
+# or fail when BERTH_REQUIRE_ENGINES asks. The registries start first, on
+# free ports (or BERTH_REGISTRY_PORTS="OPEN AUTH"), so that podman is told
+# to speak plain HTTP to them; their addresses and the test credentials go
+# to engines.json as "registries".
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ENGINE="$HERE/engine.sh"
@@ -25,10 +30,20 @@ up() {
       if [ -x "$CACHE/trixie/bin/dockerd" ] || [ "${BERTH_FETCH:-}" = 1 ]; then names="$names dockerd-26.1"; fi
       if [ -x "$CACHE/sid/bin/dockerd" ] || [ "${BERTH_FETCH:-}" = 1 ]; then names="$names dockerd-28.5"; fi
     fi
+    if [ -x "${REGISTRY_BIN:-/usr/bin/docker-registry}" ]; then names="$names registry"; fi
   fi
   local dir; dir=$(mktemp -d /tmp/bte.XXXX)
   : > "$dir/missing"
   local n
+  case " $names " in *" registry "*)
+    names=$(echo " $names " | sed 's/ registry / /')
+    if registries "$dir" > "$dir/registries.err" 2>&1; then
+      export BERTH_INSECURE_REGISTRIES; BERTH_INSECURE_REGISTRIES=$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(r["open"], r["auth"])' "$dir/registries.json")
+    else
+      echo "registry: $(tail -n 3 "$dir/registries.err" | tr '\n' ' ')" >> "$dir/missing"
+      rm -f "$dir/registries.json"
+    fi ;;
+  esac
   for n in $names; do
     (
       case "$n" in
@@ -63,12 +78,31 @@ PY
     rm -f "$dir/$n.starter"
   done
   python3 - "$dir" > "$dir/engines.json" <<'PY'
-import glob, json, sys
+import glob, json, os, sys
 d = sys.argv[1]
-engines = [json.load(open(f)) for f in sorted(glob.glob(d + "/*.json")) if not f.endswith("engines.json")]
-print(json.dumps({"dir": d, "engines": engines}, indent=2))
+skip = ("engines.json", "registries.json")
+engines = [json.load(open(f)) for f in sorted(glob.glob(d + "/*.json")) if not f.endswith(skip)]
+out = {"dir": d, "engines": engines}
+if os.path.exists(d + "/registries.json"):
+    out["registries"] = json.load(open(d + "/registries.json"))
+print(json.dumps(out, indent=2))
 PY
   echo "$dir"
+}
+
+# two registries: DIR/registry (open) and DIR/registry-auth (basic auth,
+# user berth and a fresh password); writes DIR/registries.json
+registries() {
+  local dir=$1 open_port="" auth_port=""
+  read -r open_port auth_port <<< "${BERTH_REGISTRY_PORTS:-}"
+  local password; password=$(python3 -c 'import secrets; print(secrets.token_urlsafe(18))')
+  local open auth
+  open=$("$ENGINE" registry "$dir/registry" $open_port) || return 1
+  auth=$("$ENGINE" registry "$dir/registry-auth" $auth_port --htpasswd "berth:$password") || return 1
+  python3 - "$open" "$auth" "$password" > "$dir/registries.json" <<'PY'
+import json, sys
+print(json.dumps({"open": sys.argv[1], "auth": sys.argv[2], "user": "berth", "password": sys.argv[3]}))
+PY
 }
 
 down() {

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { DockerConfigError } from './errors.js';
+import { DockerArgumentError, DockerConfigError } from './errors.js';
 import { processEnvironment, readDockerConfig, type EndpointEnvironment } from './endpoint.js';
 import { isObject } from './json.js';
 import { authKeyFor, parseImageReference, registryOfAuthKey } from './reference.js';
@@ -79,6 +79,20 @@ export function authHeaderOf(auth: AuthOption): string {
   if (auth instanceof RegistryAuth) return auth.header();
   if ('header' in auth && typeof auth.header === 'string') return auth.header;
   return encodeAuthHeader(auth);
+}
+
+/**
+ * The `X-Registry-Auth` header of an explicit auth option, checked to be
+ * one non-empty line (an encoded header given by the caller is sent as is),
+ * or undefined when there is no option.
+ */
+export function registryAuthHeaders(auth: AuthOption | undefined): Record<string, string> | undefined {
+  if (auth === undefined) return undefined;
+  const header = authHeaderOf(auth);
+  if (typeof header !== 'string' || header === '' || /[\r\n]/.test(header)) {
+    throw new DockerArgumentError('auth: the X-Registry-Auth value must be a non-empty single line');
+  }
+  return { 'x-registry-auth': header };
 }
 
 const defaultRunner: CredentialHelperRunner = (helper, serverUrl) => new Promise((resolve, reject) => {

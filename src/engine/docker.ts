@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { arch, platform } from 'node:os';
+import { CredentialStore } from './auth.js';
 import { EngineContext } from './context.js';
 import { Endpoint, processEnvironment, resolveEndpoint, type EndpointEnvironment, type EndpointOptions } from './endpoint.js';
 import { Negotiator, type PingInfo } from './negotiate.js';
@@ -7,6 +8,8 @@ import { BERTH_VERSION } from './package-version.js';
 import { Requester, type CallOptions } from './request.js';
 import { ConfigsApi } from './resources/configs.js';
 import { ContainersApi } from './resources/containers.js';
+import { streamEvents, type EventsOptions } from './resources/events.js';
+import { ExecApi } from './resources/exec.js';
 import { ImagesApi } from './resources/images.js';
 import { NetworksApi } from './resources/networks.js';
 import { NodesApi } from './resources/nodes.js';
@@ -17,6 +20,8 @@ import { SystemApi, type PingResult, type SystemDfOptions } from './resources/sy
 import { TasksApi } from './resources/tasks.js';
 import { VolumesApi } from './resources/volumes.js';
 import { Transport, type TransportOptions } from './transport.js';
+import type { LazyStream } from './streams/lazy.js';
+import type { EventMessage } from './types/events.js';
 import type { SystemDataUsage, SystemInfo, SystemVersion } from './types/system.js';
 
 /** Options of a {@link Docker} client. Everything is optional: the environment fills the rest. */
@@ -36,6 +41,12 @@ export interface DockerOptions extends EndpointOptions, TransportOptions {
   userAgent?: string;
   /** For tests: the environment reader used for endpoint resolution. */
   environment?: EndpointEnvironment;
+  /**
+   * Registry credentials for pulls and pushes given no `auth` (default: the
+   * docker config of the same environment — `DOCKER_CONFIG`, else
+   * `~/.docker` — read once, on first use).
+   */
+  credentials?: CredentialStore;
 }
 
 /** Events a {@link Docker} client emits. */
@@ -60,8 +71,10 @@ export class Docker extends EventEmitter<DockerEvents> {
   readonly endpoint: Endpoint;
   /** `GET /_ping`, `/version`, `/info`, `/system/df`. */
   readonly system: SystemApi;
-  /** Containers: create, start, stop, wait, inspect, list, remove, … */
+  /** Containers: create, start, stop, wait, logs, attach, exec, stats, inspect, list, remove, … */
   readonly containers: ContainersApi;
+  /** Exec instances: create, start (hijacked), inspect, resize. For a whole command, `containers.exec`. */
+  readonly exec: ExecApi;
   /** Networks: create, inspect, list, connect, disconnect, remove, prune. */
   readonly networks: NetworksApi;
   /** Volumes: create, inspect, list, remove, prune. */
@@ -78,7 +91,7 @@ export class Docker extends EventEmitter<DockerEvents> {
   readonly secrets: SecretsApi;
   /** Swarm configs: create, inspect, list, update, remove. */
   readonly configs: ConfigsApi;
-  /** Images: inspect, exists, list, tag, remove, prune, history, save. */
+  /** Images: build, pull, push, import, load, save, inspect, exists, list, tag, remove, prune, history. */
   readonly images: ImagesApi;
   /** @internal */
   readonly requester: Requester;
@@ -86,6 +99,8 @@ export class Docker extends EventEmitter<DockerEvents> {
   readonly negotiator: Negotiator;
   /** @internal */
   readonly transport: Transport;
+  /** @internal */
+  readonly context: EngineContext;
 
   constructor(options: DockerOptions = {}) {
     super();
@@ -104,8 +119,10 @@ export class Docker extends EventEmitter<DockerEvents> {
     });
     this.negotiator.attach(this.requester);
     this.system = new SystemApi(this.requester, this.negotiator);
-    const ctx = new EngineContext(this.requester, this.negotiator);
+    this.context = new EngineContext(this.requester, this.negotiator, options.credentials ?? new CredentialStore({ environment }));
+    const ctx = this.context;
     this.containers = new ContainersApi(ctx);
+    this.exec = new ExecApi(ctx);
     this.networks = new NetworksApi(ctx);
     this.volumes = new VolumesApi(ctx);
     this.swarm = new SwarmApi(ctx);
@@ -154,6 +171,24 @@ export class Docker extends EventEmitter<DockerEvents> {
   /** `GET /info` */
   info(options: CallOptions = {}): Promise<SystemInfo> {
     return this.system.info(options);
+  }
+
+  /**
+   * `GET /events` — what happens on the engine, as typed messages, opened on
+   * the first `next()`:
+   *
+   * ```ts
+   * for await (const e of docker.events({ filters: { label: ['berth.worker'] }, signal })) console.log(e.Action);
+   * ```
+   *
+   * The stream ends by itself once `until` is reached (a past `until` with a
+   * `since` replays that window and ends). Otherwise it runs until `break`,
+   * which ends it quietly, or `signal`, which ends it with a
+   * `DockerAbortError` like every other stream. Its connection has no body
+   * timeout.
+   */
+  events(options: EventsOptions = {}): LazyStream<EventMessage> {
+    return streamEvents(this.context, options);
   }
 
   /** `GET /system/df` */

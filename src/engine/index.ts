@@ -41,9 +41,25 @@ export {
   isVersionConflict, type SpecChange, type VersionedUpdateOptions, type Versioned,
 } from './resources/versioned.js';
 export { ImagesApi, type ImageListFilters, type ImageListOptions, type ImageRemoveOptions, type ImageInspectOptions } from './resources/images.js';
+export type { ImagePullOptions, ImagePullResult } from './resources/images/pull.js';
+export type { ImagePushOptions, ImagePushResult } from './resources/images/push.js';
+export type {
+  ImageImportOptions, ImageImportResult, ImageLoadOptions, ImageLoadResult, TarSource,
+} from './resources/images/load.js';
+export {
+  DEFAULT_MAX_OUTPUT_BYTES, MAX_LOG_LINE_CHARS, type ContainerLogsOptions, type ContainerLogsBufferOptions, type LogLine,
+} from './resources/containers/logs.js';
+export type { ContainerAttachOptions } from './resources/containers/attach.js';
+export type { ContainerStatsOptions } from './resources/containers/stats.js';
+export type {
+  ContainerExecOptions, ContainerExecBufferOptions, ContainerExecResult, ContainerExecStreams,
+} from './resources/containers/exec-run.js';
+export { ExecApi, type ExecStartOptions, type ExecStartDetachedOptions } from './resources/exec.js';
+export type { EventFilters, EventsOptions } from './resources/events.js';
+export { unixTime, type TimeValue } from './time.js';
 export { parseImageReference, authKeyFor, DOCKER_HUB, DOCKER_HUB_AUTH_KEY, type ImageReference } from './reference.js';
 export {
-  CredentialStore, RegistryAuth, encodeAuthHeader, authHeaderOf,
+  CredentialStore, RegistryAuth, encodeAuthHeader, authHeaderOf, registryAuthHeaders,
   type AuthConfig, type AuthOption, type CredentialHelperRunner, type CredentialStoreOptions,
 } from './auth.js';
 export { EngineContext } from './context.js';
@@ -69,12 +85,24 @@ export {
 export { LineAssembler, Transcript, statusLine } from './streams/transcript.js';
 export { DecodedStream, type ByteSource, type StreamOptions, type ChunkDecoder } from './streams/source.js';
 export { HijackedStream, type ResponseHead } from './streams/hijack.js';
+export { LazyStream, type StreamOpener } from './streams/lazy.js';
+export {
+  ProgressOperation, type ProgressOperationOptions, type ProgressSummary,
+} from './streams/operation.js';
+export { AttachedStdio, STDIN_FAILED, OUTPUT_LIMIT, bufferFrames, type StdinSource, type StdioOutputOptions } from './streams/stdio.js';
 export type * from './types/progress.js';
 export {
   packContext, dockerfileContext, BuildContextStream,
   type PackContextOptions, type DockerfileContextOptions, type BuildContextProgress,
 } from './build/context.js';
 export type { BuildContextSummary } from './build/context-source.js';
+export { DEFAULT_BUILD_LOG_LINES, type ImageBuildOptions, type BuildAuth } from './build/build-options.js';
+export {
+  BuildEventDecoder, podmanExitCode,
+  type BuildEvent, type BuildStepEvent, type BuildOutputEvent, type BuildStatusEvent, type BuildImageEvent, type BuildAuxEvent,
+  type BuildEventDecoderOptions,
+} from './build/build-events.js';
+export { ImageBuild, type BuildResult } from './build/image-build.js';
 export {
   DockerIgnore, parseDockerignore, type IgnorePattern, type IgnoreMatchState, type IgnoreWalkVerdict,
 } from './build/dockerignore.js';

@@ -34,22 +34,63 @@ export interface TestEngine {
   certs?: string;
 }
 
-interface EngineFile {
-  engines: TestEngine[];
+/** The private registries `scripts/test-engines.sh` starts (docker-registry, distribution 2.8). */
+export interface TestRegistries {
+  /** `127.0.0.1:PORT` of a registry anyone may push to and pull from. */
+  open: string;
+  /** `127.0.0.1:PORT` of a registry that asks for basic auth. */
+  auth: string;
+  user: string;
+  password: string;
+  /**
+   * The namespace the registry scenarios push to (default `berth`): a test
+   * that runs them beside the scenarios, on the same engines, takes another.
+   */
+  namespace?: string;
 }
 
-let cached: TestEngine[] | undefined;
+/**
+ * The registries the fixtures were recorded with: `scripts/record-fixtures.sh`
+ * starts them on these ports, so that replayed paths and queries match. The
+ * password was another one, and never recorded.
+ */
+export const RECORDED_REGISTRIES: TestRegistries = { open: '127.0.0.1:5081', auth: '127.0.0.1:5082', user: 'berth', password: 'not-the-recorded-one' };
 
-/** The engines this test run has. */
-export function testEngines(): TestEngine[] {
+interface EngineFile {
+  engines: TestEngine[];
+  registries?: TestRegistries;
+}
+
+let cached: EngineFile | undefined;
+
+function engineFile(): EngineFile {
   if (cached) return cached;
   const file = process.env.BERTH_TEST_ENGINES;
-  if (!file) return (cached = []);
-  cached = (JSON.parse(readFileSync(file, 'utf8')) as EngineFile).engines;
+  cached = file ? JSON.parse(readFileSync(file, 'utf8')) as EngineFile : { engines: [] };
   return cached;
 }
 
-function required(name: EngineName): boolean {
+/** The engines this test run has. */
+export function testEngines(): TestEngine[] {
+  return engineFile().engines;
+}
+
+/** The registries this test run has, if any. */
+export function testRegistries(): TestRegistries | undefined {
+  return engineFile().registries;
+}
+
+/** The test registries, or undefined after skipping (or failing, when engines are required) the test. */
+export function registriesOr(t: Test): TestRegistries | undefined {
+  const r = testRegistries();
+  if (r) return r;
+  const why = 'no test registry (scripts/test-engines.sh starts them when docker-registry is installed)';
+  if (required('registry')) t.fail(`${why}; BERTH_REQUIRE_ENGINES requires it`);
+  else t.pass(why, { skip: why });
+  return undefined;
+}
+
+function required(name: EngineName | 'registry'): boolean {
   const req = process.env.BERTH_REQUIRE_ENGINES ?? '';
   return req === 'all' || req.split(/[\s,]+/).includes(name);
 }

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { extract } from 'tar-stream';
+import { extract, pack } from 'tar-stream';
 
 /** One entry of an archive, as read back by tar-stream's extractor. */
 export interface TarEntryInfo {
@@ -47,5 +47,15 @@ export async function readTar(source: Readable | Buffer): Promise<TarEntryInfo[]
 export async function collect(stream: Readable): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of stream as AsyncIterable<Buffer>) chunks.push(chunk);
+  return Buffer.concat(chunks);
+}
+
+/** A small tar of regular files (mode 0644, mtime 0), in memory. */
+export async function tarOf(files: Record<string, string>): Promise<Buffer> {
+  const p = pack();
+  for (const [name, content] of Object.entries(files)) p.entry({ name, mode: 0o644, mtime: new Date(0) }, content);
+  p.finalize();
+  const chunks: Buffer[] = [];
+  for await (const c of p as AsyncIterable<Buffer>) chunks.push(c);
   return Buffer.concat(chunks);
 }

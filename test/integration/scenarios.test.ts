@@ -1,5 +1,5 @@
 import t from 'tap';
-import { API_ENGINES, dockerFor, engineOr } from '../helpers/engines.js';
+import { API_ENGINES, dockerFor, engineOr, registriesOr } from '../helpers/engines.js';
 import { shortTempDir } from '../helpers/tmp.js';
 import { loadScenarios } from '../scenarios/scenario.js';
 
@@ -11,8 +11,10 @@ for (const s of scenarios) {
     t.test(`${s.name} on ${name}`, async (t) => {
       const engine = engineOr(t, name);
       if (!engine) return;
+      const registries = s.needs?.includes('registry') === true ? registriesOr(t) : undefined;
+      if (s.needs?.includes('registry') === true && !registries) return;
       const docker = dockerFor(t, engine);
-      const ctx = { engine: name, image: engine.image, tmp: shortTempDir(t), secret: () => undefined };
+      const ctx = { engine: name, image: engine.image, tmp: shortTempDir(t), secret: () => undefined, registries };
       await s.setup?.(docker, ctx);
       try {
         const result = await s.run(docker, ctx);

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { API_ENGINES } from '../helpers/engines.js';
+import { API_ENGINES, RECORDED_REGISTRIES } from '../helpers/engines.js';
 import { fixturePath, replay } from '../helpers/replay.js';
 import { loadScenarios } from '../scenarios/scenario.js';
 
@@ -13,7 +13,10 @@ const scenarios = (await loadScenarios()).filter((s) => s.check);
 for (const s of scenarios) {
   for (const engine of s.engines ?? API_ENGINES) {
     t.test(`${s.name} on ${engine}`, (t) => replay(t, [fixturePath(engine, s.name)], async ({ docker }) => {
-      const ctx = { engine, image: 'busybox:test', tmp: '/tmp', secret: () => undefined };
+      const ctx = {
+        engine, image: 'busybox:test', tmp: '/tmp', secret: () => undefined,
+        registries: s.needs?.includes('registry') === true ? RECORDED_REGISTRIES : undefined,
+      };
       const result = await s.run(docker, ctx);
       await s.check?.(t, result, { ...ctx, mode: 'replay' });
     }));

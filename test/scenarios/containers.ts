@@ -1,23 +1,14 @@
-import { pack } from 'tar-stream';
 import { ConflictError, NotFoundError, type Docker } from '../../src/index.js';
+import { tarOf } from '../helpers/tar.js';
 import { failure, scenario, type Scenario } from './scenario.js';
 
 const LABEL = { 'berth.test': 'scenario' };
 
 /** Removes leftovers of a previous recording (run unrecorded in setup/cleanup). */
-async function removeNamed(docker: Docker, ...names: string[]): Promise<void> {
+export async function removeNamed(docker: Docker, ...names: string[]): Promise<void> {
   for (const name of names) {
     await docker.containers.remove(name, { force: true, volumes: true }).catch(() => undefined);
   }
-}
-
-async function tarOf(files: Record<string, string>): Promise<Buffer> {
-  const p = pack();
-  for (const [name, content] of Object.entries(files)) p.entry({ name, mode: 0o644, mtime: new Date(0) }, content);
-  p.finalize();
-  const chunks: Buffer[] = [];
-  for await (const c of p as AsyncIterable<Buffer>) chunks.push(c);
-  return Buffer.concat(chunks);
 }
 
 /** create → wait registered → start → exit code → inspect → list → stop (304) → remove → 404. */

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Test } from 'tap';
 import type { Docker } from '../../src/index.js';
-import type { EngineName } from '../helpers/engines.js';
+import type { EngineName, TestRegistries } from '../helpers/engines.js';
 
 /**
  * A scenario is a piece of client code run twice: once against a real engine
@@ -21,6 +21,8 @@ export interface ScenarioContext {
   tmp: string;
   /** Register a secret the recorder must scrub. */
   secret(value: string): void;
+  /** The test registries, for scenarios that declare `needs: ['registry']` (replay: {@link RECORDED_REGISTRIES}). */
+  registries?: TestRegistries | undefined;
 }
 
 export interface Scenario<R = unknown> {
@@ -28,6 +30,8 @@ export interface Scenario<R = unknown> {
   description: string;
   /** Engines to record on (default: the four API engines). */
   engines?: readonly EngineName[];
+  /** What else must run: `registry` (the test registries, in `ctx.registries`). */
+  needs?: ReadonlyArray<'registry'>;
   /** Runs against the real engine, unrecorded, before `run` (clean state, images). */
   setup?(docker: Docker, ctx: ScenarioContext): Promise<void>;
   /** The recorded part. Returns what replay tests assert on. */

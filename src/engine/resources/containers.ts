@@ -1,128 +1,50 @@
 import type { Readable } from 'node:stream';
 import type { EngineContext } from '../context.js';
 import { DockerArgumentError, DockerProtocolError } from '../errors.js';
-import { filtersQuery, type Filters } from '../filters.js';
+import { filtersQuery } from '../filters.js';
 import { asArray, asArrayOrNull, asObject, isObject, stringField, type JsonObject } from '../json.js';
-import { destroyQuietly, pathSegment, type CallOptions } from '../request.js';
+import { pathSegment, type CallOptions } from '../request.js';
+import type { Frame } from '../streams/demux.js';
+import type { LazyStream } from '../streams/lazy.js';
+import type { AttachedStdio } from '../streams/stdio.js';
+import {
+  exportContainer, getArchive, putArchive, statPath, type ArchiveOptions, type ContainerPathStat, type PutArchiveOptions,
+} from './containers/archive.js';
+import { attachContainer, type ContainerAttachOptions } from './containers/attach.js';
+import {
+  execToBuffers, execToStreams, type ContainerExecBufferOptions, type ContainerExecOptions, type ContainerExecResult,
+  type ContainerExecStreams,
+} from './containers/exec-run.js';
+import { logLines, logsBuffer, openLogs, type ContainerLogsBufferOptions, type ContainerLogsOptions, type LogLine } from './containers/logs.js';
+import { containerStats, containerStatsStream, type ContainerStatsOptions } from './containers/stats.js';
+import { ExecApi } from './exec.js';
 import type {
-  ContainerCreateRequest, ContainerCreateResponse, ContainerInspectResponse, ContainerSummary, ContainerTopResponse,
-  ContainerUpdateResponse, ContainerWaitResponse, FilesystemChange,
+  ContainerCreateOptions, ContainerKillOptions, ContainerListOptions, ContainerRemoveOptions, ContainerStopOptions,
+  ContainerUpdateRequest, ContainerWaitOptions, ContainerWaiter, StateChangeResult,
+} from './containers/options.js';
+
+export type {
+  ContainerListFilters, ContainerCreateOptions, ContainerListOptions, ContainerStopOptions, ContainerKillOptions,
+  ContainerRemoveOptions, WaitCondition, ContainerWaitOptions, ContainerWaiter, StateChangeResult, ContainerUpdateRequest,
+} from './containers/options.js';
+
+export { decodePathStat, type ArchiveOptions, type ContainerPathStat, type PutArchiveOptions } from './containers/archive.js';
+import type {
+  ContainerCreateRequest, ContainerCreateResponse, ContainerInspectResponse, ContainerStatsResponse, ContainerSummary,
+  ContainerTopResponse, ContainerUpdateResponse, ContainerWaitResponse, FilesystemChange,
 } from '../types/containers.js';
-import type { Resources, RestartPolicy } from '../types/common.js';
 
 /** Container names the engine accepts (`daemon/names`). */
 const CONTAINER_NAME = /^\/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
 
-/** Filters of `GET /containers/json`. */
-export interface ContainerListFilters extends Filters {
-  ancestor?: readonly string[];
-  before?: readonly string[];
-  expose?: readonly string[];
-  exited?: readonly number[];
-  health?: ReadonlyArray<'starting' | 'healthy' | 'unhealthy' | 'none'>;
-  id?: readonly string[];
-  isolation?: readonly string[];
-  'is-task'?: readonly boolean[];
-  /** `key` or `key=value`. */
-  label?: readonly string[];
-  /** A name filter is a regular-expression match, not exact: check `Names` for an exact name. */
-  name?: readonly string[];
-  network?: readonly string[];
-  publish?: readonly string[];
-  since?: readonly string[];
-  status?: ReadonlyArray<'created' | 'restarting' | 'running' | 'removing' | 'paused' | 'exited' | 'dead'>;
-  volume?: readonly string[];
-}
-
-export interface ContainerCreateOptions extends CallOptions {
-  /** Container name (`^/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$`); checked before sending. */
-  name?: string;
-  /** `os[/arch[/variant]]` of the image to use (API ≥ 1.41). */
-  platform?: string;
-}
-
-export interface ContainerListOptions extends CallOptions {
-  /** Include stopped containers (default: running only). */
-  all?: boolean;
-  limit?: number;
-  /** Include `SizeRw` and `SizeRootFs` (slow). */
-  size?: boolean;
-  filters?: ContainerListFilters;
-}
-
-export interface ContainerStopOptions extends CallOptions {
-  /** Seconds to wait before killing (default: the container's StopTimeout, usually 10). */
-  t?: number;
-  /** Signal to stop with, e.g. `SIGINT` (API ≥ 1.42; default: the container's StopSignal). */
-  stopSignal?: string;
-}
-
-export interface ContainerKillOptions extends CallOptions {
-  /** Signal to send (default `SIGKILL`). */
-  killSignal?: string;
-}
-
-export interface ContainerRemoveOptions extends CallOptions {
-  /** Kill a running container first. */
-  force?: boolean;
-  /** Remove its anonymous volumes too (`v`). */
-  volumes?: boolean;
-  /** Remove a legacy link instead of the container. */
-  link?: boolean;
-}
-
-export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
-
-export interface ContainerWaitOptions extends CallOptions {
-  /** `not-running` (default), `next-exit` (issue before start), or `removed` (with AutoRemove). */
-  condition?: WaitCondition;
-}
-
-/** A wait registered with the engine: `result` settles when the condition is met. */
-export interface ContainerWaiter {
-  readonly result: Promise<ContainerWaitResponse>;
-  /** Stops waiting (closes the request); `result` rejects with the abort reason. */
-  cancel(reason?: unknown): void;
-}
-
-/** The result of start/stop/restart/pause/unpause: `changed: false` when the engine answered 304. */
-export interface StateChangeResult {
-  readonly changed: boolean;
-}
-
-/** The body of `POST /containers/{id}/update`. */
-export interface ContainerUpdateRequest extends Resources {
-  RestartPolicy?: RestartPolicy;
-}
-
-/** What `X-Docker-Container-Path-Stat` says about a path in a container. */
-export interface ContainerPathStat {
-  name: string;
-  size: number;
-  /** A Go `os.FileMode`: type bits high (dir 1<<31, symlink 1<<27), permissions low. */
-  mode: number;
-  mtime: string;
-  linkTarget: string;
-}
-
-export interface ArchiveOptions extends CallOptions {
-  /** Path in the container. */
-  path: string;
-}
-
-export interface PutArchiveOptions extends ArchiveOptions {
-  /** Fail if a directory would replace a non-directory (or the reverse). */
-  noOverwriteDirNonDir?: boolean;
-  /** Keep the archive's uid/gid. */
-  copyUIDGID?: boolean;
-}
-
 /** Containers: create, run, inspect, change and remove them. */
 export class ContainersApi {
   protected readonly ctx: EngineContext;
+  private readonly execs: ExecApi;
 
   constructor(ctx: EngineContext) {
     this.ctx = ctx;
+    this.execs = new ExecApi(ctx);
   }
 
   /**
@@ -303,46 +225,122 @@ export class ContainersApi {
     await this.ctx.requester.empty({ method: 'POST', path: `/containers/${pathSegment(id, 'container id')}/resize`, query: { h: size.h, w: size.w }, ...options });
   }
 
+  /**
+   * `GET /containers/{id}/logs` — the output as frames (`{ stream, data }`),
+   * opened on the first `next()`:
+   *
+   * ```ts
+   * for await (const { stream, data } of docker.containers.logs(id, { follow: true, signal })) …
+   * ```
+   *
+   * Demultiplexed from the Content-Type on API ≥ 1.42, else from the
+   * container's `Config.Tty` (one inspect; a TTY's output is all
+   * `stdout`). With `follow` the stream has its own connection without a
+   * body timeout and ends when the container stops; `signal` ends it with a
+   * `DockerAbortError`, `break` quietly. 404 (`NotFoundError`) from the first
+   * `next()` when there is no such container; an engine error frame
+   * ("Error grabbing logs") is a `DockerStreamError`.
+   */
+  logs(id: string, options: ContainerLogsOptions = {}): LazyStream<Frame> {
+    return openLogs(this.ctx, id, options);
+  }
+
+  /**
+   * `GET /containers/{id}/logs` without follow, read whole: stdout and
+   * stderr as buffers (stdin echoes count as stdout), at most `maxBytes`.
+   */
+  logsBuffer(id: string, options: ContainerLogsBufferOptions = {}): Promise<{ stdout: Buffer; stderr: Buffer }> {
+    return logsBuffer(this.ctx, id, options);
+  }
+
+  /**
+   * `GET /containers/{id}/logs` as lines of text (UTF-8), per stream; with
+   * `timestamps` each line carries its time. Follows like {@link logs}.
+   */
+  logLines(id: string, options: ContainerLogsOptions = {}): AsyncGenerator<LogLine, void, undefined> {
+    return logLines(this.ctx, id, options);
+  }
+
+  /**
+   * `POST /containers/{id}/attach` on a hijacked connection: the stdio of
+   * the container, as `docker run` uses it — attach before `start` to lose
+   * no output. Write stdin with `write`/`send`, half-close it with `end`
+   * (a container created with `OpenStdin` and `StdinOnce` then sees end of
+   * file), and read the output with `frames()` or `outputStreams()` until
+   * the engine closes. 404 when there is no such container, 409 when it is
+   * paused.
+   */
+  attach(id: string, options: ContainerAttachOptions = {}): Promise<AttachedStdio> {
+    return attachContainer(this.ctx, id, options);
+  }
+
+  /**
+   * `GET /containers/{id}/stats?stream=0` — one sample. Without `oneShot`
+   * the engine waits for a second sample (about a second) to fill
+   * `precpu_stats`. podman sends nothing for a container that is not
+   * running: a `DockerProtocolError`.
+   */
+  stats(id: string, options: ContainerStatsOptions = {}): Promise<ContainerStatsResponse> {
+    return containerStats(this.ctx, id, options);
+  }
+
+  /**
+   * `GET /containers/{id}/stats` — a sample every second, as a stream opened
+   * on the first `next()`, until `break` or `signal` (a `DockerAbortError`).
+   */
+  statsStream(id: string, options: CallOptions = {}): LazyStream<ContainerStatsResponse> {
+    return containerStatsStream(this.ctx, id, options);
+  }
+
+  /**
+   * Runs a command in a running container, as `docker exec` does, and
+   * returns its exit code and output: `POST /containers/{id}/exec`,
+   * `POST /exec/{id}/start` (hijacked; `stdin` is written, then half-closed
+   * while the output is read), and `GET /exec/{id}/json` for the exit code
+   * once the output ended. 409 (`ConflictError`) when the container is not
+   * running.
+   *
+   * ```ts
+   * const { exitCode, stdout } = await docker.containers.exec(id, ['sh', '-c', 'wc -l'], { stdin: 'a\nb\n' });
+   * ```
+   */
+  exec(id: string, cmd: readonly string[], options: ContainerExecBufferOptions = {}): Promise<ContainerExecResult> {
+    return execToBuffers(this.execs, id, cmd, options);
+  }
+
+  /**
+   * Like {@link exec}, with the output as two Readables (backpressure) and
+   * the exit code as a promise that settles once the output has ended —
+   * read or destroy both outputs.
+   */
+  execStream(id: string, cmd: readonly string[], options: ContainerExecOptions = {}): Promise<ContainerExecStreams> {
+    return execToStreams(this.execs, id, cmd, options);
+  }
+
   /** `HEAD /containers/{id}/archive` — what is at a path (404 when nothing). */
-  async statPath(id: string, options: ArchiveOptions): Promise<ContainerPathStat> {
-    const { path, ...call } = options;
-    const res = await this.ctx.requester.empty({ method: 'HEAD', path: `/containers/${pathSegment(id, 'container id')}/archive`, query: { path }, ...call });
-    return decodePathStat(res.header('x-docker-container-path-stat'));
+  statPath(id: string, options: ArchiveOptions): Promise<ContainerPathStat> {
+    return statPath(this.ctx, id, options);
   }
 
   /**
    * `GET /containers/{id}/archive` — a tar of `path` (its basename as root),
    * streamed. The caller reads or destroys `tar`.
    */
-  async getArchive(id: string, options: ArchiveOptions): Promise<{ stat: ContainerPathStat; tar: Readable }> {
-    const { path, ...call } = options;
-    const res = await this.ctx.requester.send({
-      method: 'GET', path: `/containers/${pathSegment(id, 'container id')}/archive`, query: { path }, stream: true, ...call,
-    });
-    try {
-      return { stat: decodePathStat(res.header('x-docker-container-path-stat')), tar: res.body };
-    } catch (err) {
-      destroyQuietly(res.body);
-      throw err;
-    }
+  getArchive(id: string, options: ArchiveOptions): Promise<{ stat: ContainerPathStat; tar: Readable }> {
+    return getArchive(this.ctx, id, options);
   }
 
   /** `PUT /containers/{id}/archive` — extracts a tar stream into an existing directory. */
-  async putArchive(id: string, tar: Readable | Buffer, options: PutArchiveOptions): Promise<void> {
-    const { path, noOverwriteDirNonDir, copyUIDGID, ...call } = options;
-    await this.ctx.requester.empty({
-      method: 'PUT', path: `/containers/${pathSegment(id, 'container id')}/archive`,
-      query: { path, noOverwriteDirNonDir, copyUIDGID }, body: tar, contentType: 'application/x-tar', ...call,
-    });
+  putArchive(id: string, tar: Readable | Buffer, options: PutArchiveOptions): Promise<void> {
+    return putArchive(this.ctx, id, tar, options);
   }
 
   /**
    * `GET /containers/{id}/export` — the container's filesystem as a tar
    * stream. The caller reads or destroys it.
    */
-  async export(id: string, options: CallOptions = {}): Promise<Readable> {
-    const res = await this.ctx.requester.send({ method: 'GET', path: `/containers/${pathSegment(id, 'container id')}/export`, stream: true, ...options });
-    return res.body;
+  export(id: string, options: CallOptions = {}): Promise<Readable> {
+    return exportContainer(this.ctx, id, options);
   }
 }
 
@@ -352,23 +350,3 @@ function graceTimeout(t: number | undefined, explicit: number | undefined): numb
   if (t === undefined) return undefined;
   return Math.max(300_000, (t + 60) * 1000);
 }
-
-/** Decodes `X-Docker-Container-Path-Stat` (standard base64 of JSON). */
-export function decodePathStat(header: string | undefined): ContainerPathStat {
-  if (!header) throw new DockerProtocolError('the engine sent no X-Docker-Container-Path-Stat header');
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(header, 'base64').toString('utf8')) as unknown;
-  } catch (err) {
-    throw new DockerProtocolError('X-Docker-Container-Path-Stat is not base64 JSON', { cause: err });
-  }
-  const o = asObject<JsonObject>(parsed, 'X-Docker-Container-Path-Stat');
-  return {
-    name: typeof o.name === 'string' ? o.name : '',
-    size: typeof o.size === 'number' ? o.size : 0,
-    mode: typeof o.mode === 'number' ? o.mode : 0,
-    mtime: typeof o.mtime === 'string' ? o.mtime : '',
-    linkTarget: typeof o.linkTarget === 'string' ? o.linkTarget : '',
-  };
-}
-

@@ -1,11 +1,20 @@
 import type { Readable } from 'node:stream';
+import { startImageBuild } from '../build/build-request.js';
+import type { ImageBuildOptions } from '../build/build-options.js';
+import type { ImageBuild } from '../build/image-build.js';
 import type { EngineContext } from '../context.js';
 import { DockerArgumentError, NotFoundError } from '../errors.js';
 import { filtersQuery, type Filters } from '../filters.js';
 import { asArray, asArrayOrNull, asObject, stringField, type JsonObject } from '../json.js';
 import { parseImageReference } from '../reference.js';
 import { pathSegment, type CallOptions } from '../request.js';
+import type { ProgressOperation } from '../streams/operation.js';
 import type { ImageDeleteResponseItem, ImageHistoryResponseItem, ImageInspect, ImageSummary } from '../types/images.js';
+import {
+  importImage, loadImages, type ImageImportOptions, type ImageImportResult, type ImageLoadOptions, type ImageLoadResult, type TarSource,
+} from './images/load.js';
+import { pullImage, type ImagePullOptions, type ImagePullResult } from './images/pull.js';
+import { pushImage, type ImagePushOptions, type ImagePushResult } from './images/push.js';
 
 /** Filters of `GET /images/json`. */
 export interface ImageListFilters extends Filters {
@@ -41,12 +50,31 @@ export interface ImageInspectOptions extends CallOptions {
   platform?: string;
 }
 
-/** Images: inspect, list, tag, remove, prune, history, save. (Pull, push, build, import and load stream progress.) */
+/** Images: build, pull, push, import, load, save, inspect, list, tag, remove, prune, history. */
 export class ImagesApi {
   protected readonly ctx: EngineContext;
 
   constructor(ctx: EngineContext) {
     this.ctx = ctx;
+  }
+
+  /**
+   * `POST /build` — builds an image with the classic builder (`version=1`)
+   * from a directory, a tar stream, or a Dockerfile given as text. Returns
+   * at once an {@link ImageBuild}: iterate it for typed progress events,
+   * await it (or `done()`) for `{ id, tags, log }`. A failed step rejects
+   * with a `DockerStreamError` carrying the step's exit code and the last
+   * lines of output; an engine that refuses the build while the context is
+   * still uploading rejects with its HTTP error. `signal` stops the upload
+   * and the response, and the engine cancels the build.
+   *
+   * Bad options throw a `DockerArgumentError` at once; an unreadable
+   * context file rejects before anything is uploaded. BuildKit
+   * (`version=2`) is not used: over this endpoint it reports progress only
+   * as protobuf traces.
+   */
+  build(options: ImageBuildOptions): ImageBuild {
+    return startImageBuild(this.ctx, options);
   }
 
   /**
@@ -127,6 +155,54 @@ export class ImagesApi {
     return asArray<ImageHistoryResponseItem>(await this.ctx.requester.json({
       method: 'GET', path: `/images/${pathSegment(name, 'image name')}/history`, ...options,
     }), 'GET /images/{name}/history');
+  }
+
+  /**
+   * `POST /images/create?fromImage=…` — pulls an image. Always asks for one
+   * tag (default `latest`; a digest reference pulls that digest), never the
+   * whole repository. `X-Registry-Auth` comes from `auth`, or else from the
+   * client's docker config for the image's registry (none: the header is
+   * left out). The result is both the progress messages and a promise:
+   *
+   * ```ts
+   * const { image, digest } = await docker.images.pull('alpine:3');
+   * for await (const m of docker.images.pull('alpine:3', { signal })) console.log(m.status);
+   * ```
+   *
+   * Failures: dockerd refuses before streaming (404 `NotFoundError` for an
+   * unknown repository or tag, 401 `UnauthorizedError`, 500 `ServerError`
+   * when the registry cannot be reached); podman answers 200 and reports
+   * them in-band — a `DockerStreamError`, as any in-band error is.
+   */
+  pull(image: string, options: ImagePullOptions = {}): ProgressOperation<ImagePullResult> {
+    return pullImage(this.ctx, image, options);
+  }
+
+  /**
+   * `POST /images/{name}/push?tag=…` — pushes one tag (default `latest`)
+   * to its registry; the result carries the digest the registry serves it
+   * as (dockerd's `aux`, podman's status line). Registry failures arrive
+   * in-band: a `DockerStreamError`. Credentials as for {@link pull}.
+   */
+  push(image: string, options: ImagePushOptions = {}): ProgressOperation<ImagePushResult> {
+    return pushImage(this.ctx, image, options);
+  }
+
+  /**
+   * `POST /images/create?fromSrc=-` — makes an image of a root filesystem
+   * tar (`docker import`); the result is the new image's id. Name it with
+   * `repo: 'name:tag'`.
+   */
+  import(tar: TarSource, options: ImageImportOptions = {}): ProgressOperation<ImageImportResult> {
+    return importImage(this.ctx, tar, options);
+  }
+
+  /**
+   * `POST /images/load` — loads the images of a `docker save` archive
+   * (see {@link save}); the result lists what the engine loaded.
+   */
+  load(tar: TarSource, options: ImageLoadOptions = {}): ProgressOperation<ImageLoadResult> {
+    return loadImages(this.ctx, tar, options);
   }
 
   /**

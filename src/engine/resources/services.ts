@@ -1,10 +1,13 @@
-import { authHeaderOf, type AuthOption } from '../auth.js';
+import { registryAuthHeaders, type AuthOption } from '../auth.js';
 import type { EngineContext } from '../context.js';
 import { DockerArgumentError } from '../errors.js';
 import { filtersQuery, type Filters } from '../filters.js';
 import { asArray, asArrayOrNull, asIdentified, asObject, isObject, stringField, type JsonObject } from '../json.js';
 import { pathSegment, type CallOptions } from '../request.js';
 import type { Service, ServiceCreateResponse, ServiceSpec, ServiceUpdateResponse } from '../types/swarm.js';
+import type { LazyStream } from '../streams/lazy.js';
+import type { Frame } from '../streams/demux.js';
+import { openOutputLogs, type ContainerLogsOptions } from './containers/logs.js';
 import { updateVersioned, versionIndex, type SpecChange, type VersionedUpdateOptions } from './versioned.js';
 
 /** Filters of `GET /services`. */
@@ -54,7 +57,7 @@ export interface ServiceInspectOptions extends CallOptions {
 
 /**
  * Swarm services (manager only: 503 `UnavailableError` elsewhere). Tasks
- * are in `docker.tasks`. Service logs are not here yet.
+ * are in `docker.tasks`.
  */
 export class ServicesApi {
   protected readonly ctx: EngineContext;
@@ -71,7 +74,7 @@ export class ServicesApi {
   async create(spec: ServiceSpec, options: ServiceCreateOptions = {}): Promise<ServiceCreateResponse> {
     const { auth, ...call } = options;
     if (!isObject(spec)) throw new DockerArgumentError('service create: the spec must be an object');
-    const headers = authHeader(auth);
+    const headers = registryAuthHeaders(auth);
     const res = asObject<JsonObject>(await this.ctx.requester.json({
       method: 'POST', path: '/services/create', json: spec, headers, ...call,
     }), 'POST /services/create');
@@ -106,7 +109,7 @@ export class ServicesApi {
   async update(id: string, change: SpecChange<ServiceSpec>, options: ServiceUpdateOptions = {}): Promise<ServiceUpdateResponse> {
     const { version, auth, registryAuthFrom, rollback, ...call } = options;
     const path = `/services/${pathSegment(id, 'service id')}/update`;
-    const headers = authHeader(auth);
+    const headers = registryAuthHeaders(auth);
     const res = await updateVersioned('service update', change, version,
       async () => {
         const service = await this.inspect(id, call);
@@ -119,17 +122,22 @@ export class ServicesApi {
     return { Warnings: asArrayOrNull<string>(res.Warnings, 'Warnings') };
   }
 
+  /**
+   * `GET /services/{id}/logs` — the output of every task of the service,
+   * as frames (demultiplexed unless the service runs with a TTY), opened on
+   * the first `next()`. `follow` keeps it open until `signal` or `break`.
+   * The engine must run the json-file or journald log driver.
+   */
+  logs(id: string, options: ContainerLogsOptions = {}): LazyStream<Frame> {
+    const segment = pathSegment(id, 'service id');
+    return openOutputLogs(this.ctx, `/services/${segment}/logs`, async (signal) => {
+      const service = await this.inspect(id, { signal });
+      return service.Spec?.TaskTemplate?.ContainerSpec?.TTY === true;
+    }, options);
+  }
+
   /** `DELETE /services/{id}` — removes the service and shuts its tasks down; 404 when missing. */
   async remove(id: string, options: CallOptions = {}): Promise<void> {
     await this.ctx.requester.empty({ method: 'DELETE', path: `/services/${pathSegment(id, 'service id')}`, ...options });
   }
-}
-
-function authHeader(auth: AuthOption | undefined): Record<string, string> | undefined {
-  if (auth === undefined) return undefined;
-  const header = authHeaderOf(auth);
-  if (typeof header !== 'string' || header === '' || /[\r\n]/.test(header)) {
-    throw new DockerArgumentError('auth: the X-Registry-Auth value must be a non-empty single line');
-  }
-  return { 'x-registry-auth': header };
 }

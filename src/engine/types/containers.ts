@@ -228,15 +228,23 @@ export interface FilesystemChange {
 /** Kind of change */
 export type ChangeType = number;
 
-/** Statistics sample for a container. */
+/**
+ * Statistics sample for a container. A sample of a stopped container is all
+ * zeroes on dockerd (`read` is `0001-01-01T00:00:00Z`); podman sends none.
+ * dockerd 28 leaves `id` and `name` out of a running container's samples;
+ * podman names the id `Id`.
+ */
 export interface ContainerStatsResponse {
   id?: string | null;
+  /** podman's spelling of `id`. */
+  Id?: string;
   name?: string | null;
   os_type?: string | null;
   read?: string;
   cpu_stats?: ContainerCPUStats | null;
   memory_stats?: ContainerMemoryStats;
-  networks?: unknown;
+  /** Per interface (`eth0`); absent for a container without networking. */
+  networks?: Record<string, ContainerNetworkStats>;
   pids_stats?: ContainerPidsStats | null;
   blkio_stats?: ContainerBlkioStats | null;
   num_procs?: number;

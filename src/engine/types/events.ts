@@ -6,9 +6,17 @@ export interface EventActor {
   Attributes?: Record<string, string>;
 }
 
-/** One event. API < 1.52 also sends the legacy `status`, `id` and `from`. */
+/** What an event is about. */
+export type EventType = 'builder' | 'config' | 'container' | 'daemon' | 'image' | 'network' | 'node' | 'plugin' | 'secret' | 'service' | 'volume';
+
+/**
+ * One event. API < 1.52 also sends the legacy `status`, `id` and `from`.
+ * Actions differ between engines: dockerd's `destroy` is podman's
+ * `remove`; podman adds `init` and `cleanup`, and puts `containerExitCode`
+ * and `podId` among a container's attributes.
+ */
 export interface EventMessage {
-  Type?: 'builder' | 'config' | 'container' | 'daemon' | 'image' | 'network' | 'node' | 'plugin' | 'secret' | 'service' | 'volume';
+  Type?: EventType;
   Action?: string;
   Actor?: EventActor;
   scope?: 'local' | 'swarm';

@@ -26,8 +26,12 @@ export interface ExecStartRequest {
 /** `GET /exec/{id}/json` */
 export interface ExecInspectResponse {
   ID: string;
+  /** podman 4.3 keeps a detached exec `Running` after its process ended. */
   Running: boolean;
-  /** `null` while the process runs. */
+  /**
+   * `null` until the process has ended (dockerd). podman says `0` before
+   * the start and while running: read it only once `Running` is false.
+   */
   ExitCode: number | null;
   ContainerID: string;
   Pid?: number;
