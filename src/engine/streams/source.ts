@@ -68,10 +68,10 @@ const SMALL_CHUNK_BYTES = 1024;
  * handed out as they came, not copied — `read()` would join everything a
  * paused stream buffered into one new Buffer, big frames included — save
  * that runs of small ones are joined; those already queued are taken
- * synchronously (`readNow()`); a plain async iterable is awaited chunk by chunk. `next()`
- * resolves with the next non-empty chunk or `null` at the end; `destroy()`
- * releases the source (idempotent); an abort destroys the source and fails
- * the pending pull.
+ * synchronously (`readNow()`). A plain async iterable is awaited chunk by
+ * chunk. `next()` resolves with the next non-empty chunk or `null` at the
+ * end; `destroy()` releases the source (idempotent); an abort destroys the
+ * source and fails the pending pull.
  */
 export class ChunkPuller {
   private readonly readable: Readable | undefined;
