@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Socket, connect as netConnect } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import type { Duplex } from 'node:stream';
-import { Pool, type Dispatcher } from 'undici';
+import type { Dispatcher, Pool } from 'undici';
 import type { Endpoint, TlsSettings } from './endpoint.js';
 import { DockerAbortError, DockerConfigError, DockerConnectionError, DockerTimeoutError, abortError, type RequestInfo } from './errors.js';
 
@@ -12,6 +12,20 @@ import { DockerAbortError, DockerConfigError, DockerConnectionError, DockerTimeo
  * build, pull) use a second pool with no connection limit, so a hundred
  * followed logs never starve a `ping`.
  */
+
+type Undici = typeof import('undici');
+let undici: Undici | undefined;
+let loadingUndici: Promise<Undici> | undefined;
+
+/**
+ * undici is loaded by the first request, not by `import('berth')`: it is
+ * most of berth's load time, and code that never talks to an engine
+ * (configuration checks, `berth --help`, a replay server) need not pay it.
+ */
+function loadUndici(): Promise<Undici> {
+  loadingUndici ??= import('undici').then((m) => (undici = m));
+  return loadingUndici;
+}
 
 /** Opens a raw byte stream to the engine (used for ssh and custom endpoints). */
 export type Connector = (signal?: AbortSignal) => Promise<Duplex>;
@@ -89,23 +103,41 @@ export class Transport {
     return this.options.socketPathOverride ?? (this.endpoint.protocol === 'unix' ? this.endpoint.socketPath : undefined);
   }
 
-  /** The dispatcher for a call: the shared keep-alive pool, or the long-stream pool. */
-  dispatcher(stream: boolean): Dispatcher {
-    if (this.closed) throw new DockerConnectionError('the client is closed', { endpoint: this.endpoint.url });
+  /**
+   * The dispatcher for a call: the shared keep-alive pool, or the
+   * long-stream pool. A promise only until undici is loaded and the pool
+   * made; after that the pool itself, so requests pay no extra turn.
+   */
+  dispatcher(stream: boolean): Dispatcher | Promise<Dispatcher> {
+    if (this.closed) throw this.closedError();
+    const pool = stream ? this.streamPool : this.unaryPool;
+    if (pool) return pool;
+    if (undici) return this.pool(stream, undici);
+    return loadUndici().then((m) => {
+      if (this.closed) throw this.closedError();
+      return this.pool(stream, m);
+    });
+  }
+
+  private closedError(): DockerConnectionError {
+    return new DockerConnectionError('the client is closed', { endpoint: this.endpoint.url });
+  }
+
+  private pool(stream: boolean, m: Undici): Pool {
     if (stream) {
-      this.streamPool ??= this.makePool(null);
+      this.streamPool ??= this.makePool(m, null);
       return this.streamPool;
     }
-    this.unaryPool ??= this.makePool(this.options.connections ?? 16);
+    this.unaryPool ??= this.makePool(m, this.options.connections ?? 16);
     return this.unaryPool;
   }
 
-  private makePool(connections: number | null): Pool {
+  private makePool(m: Undici, connections: number | null): Pool {
     const tls = this.tls;
     const socketPath = this.socketPath;
     const connector = this.connector;
     if (connector !== undefined) {
-      return new Pool(this.endpoint.origin, {
+      return new m.Pool(this.endpoint.origin, {
         connections,
         pipelining: 1,
         keepAliveTimeout: this.options.keepAliveTimeout ?? 4_000,
@@ -115,7 +147,7 @@ export class Transport {
         },
       });
     }
-    return new Pool(this.endpoint.origin, {
+    return new m.Pool(this.endpoint.origin, {
       connections,
       pipelining: 1,
       keepAliveTimeout: this.options.keepAliveTimeout ?? 4_000,
@@ -140,7 +172,7 @@ export class Transport {
    * tracked: `close()` destroys it. `request` is named in connection errors.
    */
   connectRaw(signal?: AbortSignal, request?: RequestInfo): Promise<Duplex> {
-    if (this.closed) return Promise.reject(new DockerConnectionError('the client is closed', { endpoint: this.endpoint.url }));
+    if (this.closed) return Promise.reject(this.closedError());
     if (signal?.aborted) return Promise.reject(abortError(signal));
     if (this.connector !== undefined) return this.connectWith(this.connector, signal, request);
     return new Promise((resolve, reject) => {
@@ -210,7 +242,7 @@ export class Transport {
     }
     if (this.closed) {
       stream.destroy();
-      throw new DockerConnectionError('the client is closed', { endpoint: this.endpoint.url });
+      throw this.closedError();
     }
     this.rawSockets.add(stream);
     stream.once('close', () => this.rawSockets.delete(stream));
