@@ -81,12 +81,18 @@ export class Transport {
   private unaryPool: Pool | undefined;
   private streamPool: Pool | undefined;
   private readonly rawSockets = new Set<Duplex>();
+  private readonly connector: Connector | undefined;
   private closed = false;
 
-  constructor(endpoint: Endpoint, options: TransportOptions = {}) {
+  /**
+   * `connector`, when given, opens every connection instead of a socket to
+   * the endpoint's address (the ssh transport passes its dial-stdio channels).
+   */
+  constructor(endpoint: Endpoint, options: TransportOptions = {}, connector?: Connector) {
     this.endpoint = endpoint;
     this.options = options;
-    if (endpoint.protocol === 'ssh' && options.socketPathOverride === undefined) {
+    this.connector = connector;
+    if (endpoint.protocol === 'ssh' && options.socketPathOverride === undefined && connector === undefined) {
       throw new DockerConfigError(`${endpoint.url}: ssh endpoints need the ssh bridge (use Docker, not Transport, directly)`);
     }
     this.tls = endpoint.protocol === 'tcp' && endpoint.tls ? loadTls(endpoint.tls) : undefined;
@@ -129,6 +135,18 @@ export class Transport {
   private makePool(m: Undici, connections: number | null): Pool {
     const tls = this.tls;
     const socketPath = this.socketPath;
+    const connector = this.connector;
+    if (connector !== undefined) {
+      return new m.Pool(this.endpoint.origin, {
+        connections,
+        pipelining: 1,
+        keepAliveTimeout: this.options.keepAliveTimeout ?? 4_000,
+        // undici takes any Duplex here; its types name only sockets
+        connect: (_options, callback) => {
+          connector().then((stream) => callback(null, stream as Socket), (err: unknown) => callback(err instanceof Error ? err : new Error(String(err)), null));
+        },
+      });
+    }
     return new m.Pool(this.endpoint.origin, {
       connections,
       pipelining: 1,
@@ -156,6 +174,7 @@ export class Transport {
   connectRaw(signal?: AbortSignal, request?: RequestInfo): Promise<Duplex> {
     if (this.closed) return Promise.reject(this.closedError());
     if (signal?.aborted) return Promise.reject(abortError(signal));
+    if (this.connector !== undefined) return this.connectWith(this.connector, signal, request);
     return new Promise((resolve, reject) => {
       let socket: Socket;
       const socketPath = this.socketPath;
@@ -211,6 +230,23 @@ export class Transport {
       socket.once('error', onError);
       socket.once(readyEvent, onReady);
     });
+  }
+
+  private async connectWith(connector: Connector, signal: AbortSignal | undefined, request: RequestInfo | undefined): Promise<Duplex> {
+    let stream: Duplex;
+    try {
+      stream = await connector(signal);
+    } catch (err) {
+      if (signal?.aborted) throw abortError(signal);
+      throw this.connectionError(err, request);
+    }
+    if (this.closed) {
+      stream.destroy();
+      throw this.closedError();
+    }
+    this.rawSockets.add(stream);
+    stream.once('close', () => this.rawSockets.delete(stream));
+    return stream;
   }
 
   /** Maps a socket or undici error to a {@link DockerConnectionError} with a hint. */
@@ -327,6 +363,13 @@ export function describeConnectionError(
   }
   if (code !== undefined && code.startsWith('ERR_SSL')) {
     return new DockerConnectionError(`TLS failure talking to ${url} (${code})`, { ...base, hint: 'check the TLS settings and certificates' });
+  }
+  const notHttp = code?.startsWith('HPE_') === true || (err instanceof Error && err.name === 'HTTPParserError');
+  if (endpoint.protocol === 'ssh' && notHttp) {
+    // dial-stdio's output is the engine's HTTP; anything else came from the remote login
+    return new DockerConnectionError(`the answer over ssh is not the engine's HTTP (${detail})`, {
+      ...base, hint: 'something on the remote host writes to stdout before "docker system dial-stdio" runs (an echo in ~/.bashrc or a login script?): "ssh HOST true" must print nothing',
+    });
   }
   return new DockerConnectionError(`cannot talk to the engine at ${where}: ${detail}`, base);
 }
