@@ -5,8 +5,8 @@ import {
   DockerVersionError, abortError, apiErrorFor, type RequestInfo,
 } from './errors.js';
 import { isObject, parseJson } from './json.js';
-import { hijack, type HijackedStream } from './streams/hijack.js';
-import type { Transport } from './transport.js';
+import { MAX_HEAD_BYTES, hijack, type HijackedStream } from './streams/hijack.js';
+import { errorCode, type Transport } from './transport.js';
 
 /**
  * Versioned paths, query encoding, JSON bodies, signals and timeouts, and
@@ -321,6 +321,10 @@ export class Requester {
     } catch (err) {
       if (signal?.aborted) throw abortError(signal);
       if (err instanceof DockerError) throw err;
+      if (errorCode(err) === 'UND_ERR_HEADERS_OVERFLOW') {
+        // undici dropped the connection at the limit: nothing more was read
+        throw new DockerProtocolError(`the engine's response head to ${spec.method} ${info.path} exceeds ${MAX_HEAD_BYTES} bytes`, { cause: err });
+      }
       throw this.transport.connectionError(err, info);
     }
     const status = res.statusCode;
