@@ -79,6 +79,8 @@ export interface VersionSource {
 export interface RequesterDefaults {
   /** Default headers timeout in ms (undici's 300 s when undefined). */
   timeout?: number | undefined;
+  /** The most bytes of a JSON (or text) result buffered; default {@link JSON_BODY_LIMIT}. */
+  maxResponseBytes?: number | undefined;
   userAgent: string;
   headers?: Readonly<Record<string, string>> | undefined;
 }
@@ -87,7 +89,11 @@ export interface RequesterDefaults {
 const DEFAULT_HEADERS_TIMEOUT = 300_000;
 /** The most of an error body berth reads (the Go client reads 1 MiB too). */
 const ERROR_BODY_LIMIT = 1 << 20;
-/** The most of a JSON result berth buffers (a `GET /containers/json` of thousands fits easily). */
+/**
+ * The most of a JSON result berth buffers by default: 256 MiB (a
+ * `GET /containers/json` of ten thousand containers is about 20 MiB). The
+ * `maxResponseBytes` option changes it.
+ */
 export const JSON_BODY_LIMIT = 256 << 20;
 
 const TOO_NEW = /client version (\d+\.\d+) is too new\. Maximum supported API version is (\d+\.\d+)/i;
@@ -205,6 +211,8 @@ export function engineMessage(body: Buffer, statusCode: number, request: Request
 
 export class Requester {
   readonly transport: Transport;
+  /** The most bytes of a JSON or text result read before failing with a {@link DockerProtocolError}. */
+  readonly maxResponseBytes: number;
   private readonly version: VersionSource;
   private readonly defaults: RequesterDefaults;
 
@@ -212,6 +220,9 @@ export class Requester {
     this.transport = transport;
     this.version = version;
     this.defaults = defaults;
+    const max = defaults.maxResponseBytes ?? JSON_BODY_LIMIT;
+    if (!Number.isInteger(max) || max < 1) throw new DockerArgumentError(`maxResponseBytes must be a positive integer, got ${String(max)}`);
+    this.maxResponseBytes = max;
   }
 
   /**
@@ -376,13 +387,13 @@ export class Requester {
   /** Sends and parses a JSON body (bounded); the result is `unknown` for the caller to narrow. */
   async json(spec: RequestSpec, what = `${spec.method} ${spec.path}`): Promise<unknown> {
     const res = await this.send(spec);
-    const buf = await this.collect(res, JSON_BODY_LIMIT, what);
+    const buf = await this.collect(res, this.maxResponseBytes, what);
     if (buf.length === 0) return undefined;
     return parseJson(buf.toString('utf8'), what);
   }
 
   /** Sends and returns the body as text (bounded). */
-  async text(spec: RequestSpec, limit = JSON_BODY_LIMIT): Promise<{ text: string; response: EngineResponse }> {
+  async text(spec: RequestSpec, limit = this.maxResponseBytes): Promise<{ text: string; response: EngineResponse }> {
     const res = await this.send(spec);
     const buf = await this.collect(res, limit, `${spec.method} ${spec.path}`);
     return { text: buf.toString('utf8'), response: res };

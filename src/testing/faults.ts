@@ -153,8 +153,8 @@ export function injectFault(ex: Exchange, fault: FixtureFault, res: ServerRespon
     }
     case 'endless-body': {
       head();
-      const fill = Buffer.from(fault.fill ?? 'x', 'utf8');
-      void pump(res, Buffer.from(fault.prefix ?? '', 'utf8'), fill, fault.bytes, progress, () => res.end());
+      const fill = Buffer.from(fault.fill ?? 'x', 'latin1');
+      void pump(res, Buffer.from(fault.prefix ?? '', 'latin1'), fill, fault.bytes, progress, () => res.end());
       return;
     }
   }
@@ -211,7 +211,7 @@ export function injectUpgradeFault(ex: Exchange, fault: FixtureFault, socket: Du
       return;
     }
     case 'endless-body':
-      void pump(socket, head(), Buffer.from(fault.fill ?? 'x', 'utf8'), fault.bytes, progress, () => socket.end());
+      void pump(socket, Buffer.concat([head(), Buffer.from(fault.prefix ?? '', 'latin1')]), Buffer.from(fault.fill ?? 'x', 'latin1'), fault.bytes, progress, () => socket.end());
       return;
   }
 }

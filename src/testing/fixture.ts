@@ -94,9 +94,9 @@ export interface FixtureFault {
    * hijacked requests).
    */
   format?: 'progress' | 'podman' | 'frame';
-  /** For endless-body: text sent first (`[` of a JSON array). */
+  /** For endless-body: bytes sent first (`[` of a JSON array, a frame header), one character a byte (latin1). */
   prefix?: string;
-  /** For endless-body: text repeated (default `x`). */
+  /** For endless-body: bytes repeated (default `x`), one character a byte (latin1). */
   fill?: string;
 }
 
