@@ -5,6 +5,7 @@ export {
   type EndpointOptions, type EndpointSource, type EndpointEnvironment, type TlsOptions, type TlsSettings, type SshTarget,
 } from './endpoint.js';
 export * from './errors.js';
+export type { SshOptions } from './ssh/args.js';
 export { MIN_API_VERSION, MAX_API_VERSION, compareApiVersions, apiVersionAtLeast, parseApiVersion } from './version.js';
 export type { PingInfo } from './negotiate.js';
 export type { CallOptions } from './request.js';
@@ -97,6 +98,13 @@ export {
   type PackContextOptions, type DockerfileContextOptions, type BuildContextProgress,
 } from './build/context.js';
 export type { BuildContextSummary } from './build/context-source.js';
+export { DEFAULT_BUILD_LOG_LINES, type ImageBuildOptions, type BuildAuth } from './build/build-options.js';
+export {
+  BuildEventDecoder, podmanExitCode,
+  type BuildEvent, type BuildStepEvent, type BuildOutputEvent, type BuildStatusEvent, type BuildImageEvent, type BuildAuxEvent,
+  type BuildEventDecoderOptions,
+} from './build/build-events.js';
+export { ImageBuild, type BuildResult } from './build/image-build.js';
 export {
   DockerIgnore, parseDockerignore, type IgnorePattern, type IgnoreMatchState, type IgnoreWalkVerdict,
 } from './build/dockerignore.js';

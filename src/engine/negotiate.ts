@@ -129,10 +129,11 @@ export class Negotiator implements VersionSource {
    * Pings and, when no version is settled yet, negotiates from that same
    * ping (one round trip). Resolves with the ping and the version in use.
    */
-  async pingAndNegotiate(signal?: AbortSignal, timeout?: number): Promise<{ info: PingInfo; version: string }> {
-    const info = await this.pingEngine(signal, timeout);
-    if (this.version === undefined) this.version = chooseVersion(info.apiVersion);
-    return { info, version: this.version };
+  pingAndNegotiate(signal?: AbortSignal, timeout?: number): Promise<{ info: PingInfo; version: string }> {
+    return this.pingEngine(signal, timeout).then((info) => {
+      this.version ??= chooseVersion(info.apiVersion);
+      return { info, version: this.version };
+    });
   }
 
   downgrade(max: string): void {
