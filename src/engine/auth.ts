@@ -28,29 +28,39 @@ export interface AuthConfig {
 /** Runs a credential helper: `docker-credential-<name> get` with the server on stdin. Injectable for tests. */
 export type CredentialHelperRunner = (helper: string, serverUrl: string) => Promise<string>;
 
-const SECRET = Symbol('berth.registry-auth');
+/**
+ * The credentials of each RegistryAuth, out of the object's reach: nothing
+ * that walks an object (`util.inspect` with `showHidden` or without custom
+ * inspection, spreading, `Object.assign`, `structuredClone`, symbol
+ * enumeration) can find them.
+ */
+const SECRETS = new WeakMap<RegistryAuth, AuthConfig>();
 
-/** Credentials for one registry; opaque when printed. */
+/** Credentials for one registry; opaque when printed, copied or inspected. */
 export class RegistryAuth {
-  private readonly [SECRET]: AuthConfig;
-
   constructor(config: AuthConfig) {
-    this[SECRET] = { ...config };
+    SECRETS.set(this, { ...config });
+  }
+
+  private get secret(): AuthConfig {
+    const config = SECRETS.get(this);
+    if (config === undefined) throw new DockerArgumentError('not a RegistryAuth made by its constructor (a copy holds no credentials)');
+    return config;
   }
 
   /** The registry the credentials are for, when known. */
   get serverAddress(): string | undefined {
-    return this[SECRET].serveraddress;
+    return this.secret.serveraddress;
   }
 
   /** The `X-Registry-Auth` header value: padded base64url of the AuthConfig JSON. */
   header(): string {
-    return encodeAuthHeader(this[SECRET]);
+    return encodeAuthHeader(this.secret);
   }
 
   /** The AuthConfig itself (for `X-Registry-Config` maps). */
   config(): AuthConfig {
-    return { ...this[SECRET] };
+    return { ...this.secret };
   }
 
   toJSON(): string {

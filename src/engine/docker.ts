@@ -37,6 +37,13 @@ export interface DockerOptions extends EndpointOptions, TransportOptions {
   env?: Readonly<Record<string, string | undefined>>;
   /** Default milliseconds to wait for an answer to a unary call (default 300 s). */
   timeout?: number;
+  /**
+   * The most bytes of a JSON or text result read into memory (default
+   * 256 MiB); a bigger answer fails with a `DockerProtocolError` as soon as
+   * it passes the bound. Streams are not bounded by it (their frames and
+   * lines are, by `maxFrameBytes` and `maxLineBytes`).
+   */
+  maxResponseBytes?: number;
   /** Extra headers sent with every request. */
   headers?: Readonly<Record<string, string>>;
   /** User-Agent header (default `berth/<version> (node …)`). */
@@ -129,6 +136,7 @@ export class Docker extends EventEmitter<DockerEvents> {
     this.transport = new Transport(this.endpoint, options, ssh !== undefined ? (signal) => ssh.dial(signal) : undefined);
     this.requester = new Requester(this.transport, this.negotiator, {
       timeout: options.timeout,
+      maxResponseBytes: options.maxResponseBytes,
       userAgent: options.userAgent ?? `berth/${BERTH_VERSION} (node ${process.version}; ${platform()}/${arch()})`,
       headers: options.headers,
     });

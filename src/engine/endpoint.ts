@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
+import { isIPv6 } from 'node:net';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { DockerConfigError } from './errors.js';
@@ -250,6 +251,8 @@ function splitAuthority(rest: string, fail: (why: string) => never): {
   const slash = rest.indexOf('/');
   let authority = slash < 0 ? rest : rest.slice(0, slash);
   let path = slash < 0 ? '' : rest.slice(slash);
+  // the base path goes in front of every request path: no whitespace or control characters
+  if (/[\s\u0000-\u001f\u007f-\u009f]/u.test(path)) fail('the path may not contain whitespace or control characters');
   path = path.replace(/\/+$/, '');
   let user: string | undefined;
   const at = authority.lastIndexOf('@');
@@ -257,6 +260,8 @@ function splitAuthority(rest: string, fail: (why: string) => never): {
     user = authority.slice(0, at);
     authority = authority.slice(at + 1);
     if (user === '') fail('empty user name');
+    // a user or host that starts with "-" would be read as an option by ssh
+    if (/^-|[\s\u0000-\u001f\u007f]/u.test(user)) fail('the user name may not start with "-" or contain whitespace or control characters');
   }
   let host: string;
   let portText: string | undefined;
@@ -269,14 +274,15 @@ function splitAuthority(rest: string, fail: (why: string) => never): {
       if (!after.startsWith(':')) fail(`unexpected "${after}" after the IPv6 address`);
       portText = after.slice(1);
     }
-    if (!/^[0-9a-fA-F:.]+(%[\w.-]+)?$/.test(host)) fail(`"${host}" is not an IPv6 address`);
+    const zone = host.indexOf('%');
+    if (!isIPv6(zone < 0 ? host : host.slice(0, zone)) || (zone >= 0 && !/^%[\w.-]+$/.test(host.slice(zone)))) fail(`"${host}" is not an IPv6 address`);
   } else {
     const colons = authority.split(':').length - 1;
     if (colons > 1) fail('an IPv6 address must be written in brackets, e.g. tcp://[::1]:2376');
     const colon = authority.indexOf(':');
     host = colon < 0 ? authority : authority.slice(0, colon);
     portText = colon < 0 ? undefined : authority.slice(colon + 1);
-    if (host !== '' && !/^[A-Za-z0-9._-]+$/.test(host)) fail(`"${host}" is not a valid host name`);
+    if (host !== '' && (!/^[A-Za-z0-9._-]+$/.test(host) || host.startsWith('-'))) fail(`"${host}" is not a valid host name`);
   }
   let port: number | undefined;
   if (portText !== undefined) {

@@ -83,6 +83,7 @@ export {
   jsonLines, progress, progressError, LineDecoder, JsonLineDecoder, DEFAULT_MAX_LINE_BYTES, DEFAULT_TRANSCRIPT_LINES,
   type JsonLinesOptions, type ProgressOptions, type LineDecoderOptions,
 } from './streams/json-lines.js';
+export { messageStream, messageStreamError } from './streams/messages.js';
 export { LineAssembler, Transcript, statusLine } from './streams/transcript.js';
 export { DecodedStream, type ByteSource, type StreamOptions, type ChunkDecoder } from './streams/source.js';
 export { HijackedStream, type ResponseHead } from './streams/hijack.js';

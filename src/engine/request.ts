@@ -5,8 +5,8 @@ import {
   DockerVersionError, abortError, apiErrorFor, type RequestInfo,
 } from './errors.js';
 import { isObject, parseJson } from './json.js';
-import { hijack, type HijackedStream } from './streams/hijack.js';
-import type { Transport } from './transport.js';
+import { MAX_HEAD_BYTES, hijack, type HijackedStream } from './streams/hijack.js';
+import { errorCode, type Transport } from './transport.js';
 
 /**
  * Versioned paths, query encoding, JSON bodies, signals and timeouts, and
@@ -81,6 +81,8 @@ export interface VersionSource {
 export interface RequesterDefaults {
   /** Default headers timeout in ms (undici's 300 s when undefined). */
   timeout?: number | undefined;
+  /** The most bytes of a JSON (or text) result buffered; default {@link JSON_BODY_LIMIT}. */
+  maxResponseBytes?: number | undefined;
   userAgent: string;
   headers?: Readonly<Record<string, string>> | undefined;
 }
@@ -89,7 +91,11 @@ export interface RequesterDefaults {
 const DEFAULT_HEADERS_TIMEOUT = 300_000;
 /** The most of an error body berth reads (the Go client reads 1 MiB too). */
 const ERROR_BODY_LIMIT = 1 << 20;
-/** The most of a JSON result berth buffers (a `GET /containers/json` of thousands fits easily). */
+/**
+ * The most of a JSON result berth buffers by default: 256 MiB (a
+ * `GET /containers/json` of ten thousand containers is about 20 MiB). The
+ * `maxResponseBytes` option changes it.
+ */
 export const JSON_BODY_LIMIT = 256 << 20;
 
 const TOO_NEW = /client version (\d+\.\d+) is too new\. Maximum supported API version is (\d+\.\d+)/i;
@@ -249,6 +255,8 @@ interface Prepared {
 
 export class Requester {
   readonly transport: Transport;
+  /** The most bytes of a JSON or text result read before failing with a {@link DockerProtocolError}. */
+  readonly maxResponseBytes: number;
   private readonly version: VersionSource;
   private readonly defaults: RequesterDefaults;
   /** The headers of every request (user agent, the client's own), copied into each request's. */
@@ -258,6 +266,9 @@ export class Requester {
     this.transport = transport;
     this.version = version;
     this.defaults = defaults;
+    const max = defaults.maxResponseBytes ?? JSON_BODY_LIMIT;
+    if (!Number.isInteger(max) || max < 1) throw new DockerArgumentError(`maxResponseBytes must be a positive integer, got ${String(max)}`);
+    this.maxResponseBytes = max;
     this.baseHeaders = { 'user-agent': defaults.userAgent, ...defaults.headers };
   }
 
@@ -377,6 +388,10 @@ export class Requester {
     } catch (err) {
       if (signal?.aborted) throw abortError(signal);
       if (err instanceof DockerError) throw err;
+      if (errorCode(err) === 'UND_ERR_HEADERS_OVERFLOW') {
+        // undici dropped the connection at the limit: nothing more was read
+        throw new DockerProtocolError(`the engine's response head to ${spec.method} ${info.path} exceeds ${MAX_HEAD_BYTES} bytes`, { cause: err });
+      }
       throw this.transport.connectionError(err, info);
     }
     const status = res.statusCode;
@@ -428,13 +443,13 @@ export class Requester {
   /** Sends and parses a JSON body (bounded); the result is `unknown` for the caller to narrow. */
   async json(spec: RequestSpec, what = `${spec.method} ${spec.path}`): Promise<unknown> {
     const res = await this.send(spec);
-    const buf = await this.collect(res, JSON_BODY_LIMIT, what);
+    const buf = await this.collect(res, this.maxResponseBytes, what);
     if (buf.length === 0) return undefined;
     return parseJson(buf.toString('utf8'), what);
   }
 
   /** Sends and returns the body as text (bounded). */
-  async text(spec: RequestSpec, limit = JSON_BODY_LIMIT): Promise<{ text: string; response: EngineResponse }> {
+  async text(spec: RequestSpec, limit = this.maxResponseBytes): Promise<{ text: string; response: EngineResponse }> {
     const res = await this.send(spec);
     const buf = await this.collect(res, limit, `${spec.method} ${spec.path}`);
     return { text: buf.toString('utf8'), response: res };

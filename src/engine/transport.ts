@@ -5,6 +5,7 @@ import type { Duplex } from 'node:stream';
 import type { Dispatcher, Pool } from 'undici';
 import type { Endpoint, TlsSettings } from './endpoint.js';
 import { DockerAbortError, DockerConfigError, DockerConnectionError, DockerTimeoutError, abortError, type RequestInfo } from './errors.js';
+import { MAX_HEAD_BYTES } from './streams/hijack.js';
 
 /**
  * The only place that builds undici dispatchers and raw sockets. Unary calls
@@ -74,6 +75,34 @@ export function loadTls(tls: TlsSettings): LoadedTls {
   };
 }
 
+/** One pool's connections and requests (undici's pool statistics). */
+export interface PoolSnapshot {
+  /** Open connections. */
+  readonly connected: number;
+  /** Open connections with no request on them (idle keep-alive). */
+  readonly free: number;
+  /** Requests being answered. */
+  readonly running: number;
+  /** Requests waiting for a connection. */
+  readonly queued: number;
+}
+
+/** What a transport holds open: for diagnostics, and to check that nothing leaks. */
+export interface TransportStats {
+  /** The keep-alive pool of unary calls (undefined until the first one). */
+  readonly unary: PoolSnapshot | undefined;
+  /** The pool of long streams (undefined until the first one). */
+  readonly stream: PoolSnapshot | undefined;
+  /** Hijacked connections (attach, exec) not yet closed. */
+  readonly hijacked: number;
+}
+
+function snapshot(pool: Pool | undefined): PoolSnapshot | undefined {
+  if (!pool) return undefined;
+  const s = pool.stats;
+  return { connected: s.connected, free: s.free, running: s.running, queued: s.queued };
+}
+
 export class Transport {
   readonly endpoint: Endpoint;
   private readonly tls: LoadedTls | undefined;
@@ -141,6 +170,7 @@ export class Transport {
         connections,
         pipelining: 1,
         keepAliveTimeout: this.options.keepAliveTimeout ?? 4_000,
+        maxHeaderSize: MAX_HEAD_BYTES,
         // undici takes any Duplex here; its types name only sockets
         connect: (_options, callback) => {
           connector().then((stream) => callback(null, stream as Socket), (err: unknown) => callback(err instanceof Error ? err : new Error(String(err)), null));
@@ -151,6 +181,8 @@ export class Transport {
       connections,
       pipelining: 1,
       keepAliveTimeout: this.options.keepAliveTimeout ?? 4_000,
+      // the same bound as a hijacked answer's head: engines send a few hundred bytes
+      maxHeaderSize: MAX_HEAD_BYTES,
       connectTimeout: this.options.connectTimeout ?? 30_000,
       ...(socketPath !== undefined ? { socketPath } : {}),
       ...(tls ? {
@@ -247,6 +279,11 @@ export class Transport {
     this.rawSockets.add(stream);
     stream.once('close', () => this.rawSockets.delete(stream));
     return stream;
+  }
+
+  /** Connections and requests open now, per pool, and the hijacked connections. */
+  stats(): TransportStats {
+    return { unary: snapshot(this.unaryPool), stream: snapshot(this.streamPool), hijacked: this.rawSockets.size };
   }
 
   /** Maps a socket or undici error to a {@link DockerConnectionError} with a hint. */

@@ -58,22 +58,46 @@ export interface FixtureUpgrade {
   end?: boolean;
 }
 
-/** A fault the replay server injects instead of (or into) the recorded response. */
+/**
+ * A fault the replay server injects instead of (or into) the recorded
+ * answer. On a hijack request (attach, exec start) the "body" is the
+ * output after the 101 head, and a close at a frame boundary is the
+ * normal end of it, so `close-mid-body` closes 4 bytes into the next
+ * frame. Only `reset` sends a TCP RST (Node sends a FIN for a reset after
+ * it has written); on a unix socket it is a close.
+ */
 export interface FixtureFault {
   kind:
     | 'close-mid-headers' // write part of the status line/headers, then close
     | 'close-mid-body' // write headers and `afterChunks` chunks, then close without the terminating chunk
-    | 'reset' // destroy the socket at once (RST)
+    | 'reset' // destroy the socket at once (RST on TCP)
     | 'stall' // accept and never answer
     | 'stall-mid-body' // send headers and `afterChunks` chunks, then go silent
-    | 'truncate' // cut the body after `bytes` bytes and end the chunked body cleanly
-    | 'error-mid-stream' // send `afterChunks` chunks, then an in-band 500-style JSON error line
-    | 'refuse-upgrade'; // answer an upgrade with a plain-text HTTP error on the socket
+    | 'truncate' // cut the body after `bytes` bytes and end it cleanly (a frame or a JSON line cut short)
+    | 'error-mid-stream' // send `afterChunks` chunks, then an in-band error (`format`) and end
+    | 'refuse-upgrade' // answer with a plain-text HTTP error on the socket (`statusCode`, `message`, `contentType`)
+    | 'huge-headers' // a header of `bytes` bytes (default 1 MiB), never ending the head
+    | 'endless-body'; // headers, `prefix`, then `fill` repeated (with backpressure) until the client hangs up, or `bytes` were sent
   afterChunks?: number;
   bytes?: number;
-  /** For refuse-upgrade: the status and text. */
+  /** For refuse-upgrade and error-mid-stream (podman's `response`): the status. */
   statusCode?: number;
+  /** For refuse-upgrade and error-mid-stream: the engine's message. */
   message?: string;
+  /** For refuse-upgrade and huge-headers: the Content-Type. */
+  contentType?: string;
+  /**
+   * For error-mid-stream: `progress` (dockerd's `{"errorDetail","error"}`
+   * line, the default on plain requests), `podman` (podman's
+   * `{"cause","message","response"}` error body written into a 200
+   * stream) or `frame` (a stream-3 system-error frame, the default on
+   * hijacked requests).
+   */
+  format?: 'progress' | 'podman' | 'frame';
+  /** For endless-body: bytes sent first (`[` of a JSON array, a frame header), one character a byte (latin1). */
+  prefix?: string;
+  /** For endless-body: bytes repeated (default `x`), one character a byte (latin1). */
+  fill?: string;
 }
 
 export interface Exchange {

@@ -4,9 +4,10 @@ import type { AddressInfo, Socket } from 'node:net';
 import { unlink } from 'node:fs/promises';
 import { claimSocketPath } from './socket-path.js';
 import type { Duplex } from 'node:stream';
+import { injectFault, injectUpgradeFault, rawHttpError, replayHeaders } from './faults.js';
 import {
   matchesQuery, matchesValue, queryRecord,
-  type Exchange, type Fixture, type FixtureFault, type FixtureResponse, type FixtureUpgrade,
+  type Exchange, type Fixture, type FixtureResponse, type FixtureUpgrade,
 } from './fixture.js';
 
 /**
@@ -44,6 +45,10 @@ export interface SeenRequest {
   bodyBytes: number;
   /** Index of the exchange that answered, or -1 for a miss. */
   exchange: number;
+  /** The connection it came on (1, 2, … in the order they were accepted); see {@link ReplayServer.connectionClosed}. */
+  connection: number;
+  /** For a fault: the bytes of the answer written so far (a hostile answer's size when the client gave up). */
+  bytesSent?: number;
   /** A hijacked request: the bytes the client sent after the request (stdin), up to `maxBodyBytes`. */
   fromClient?: Buffer;
   /** A hijacked request: the client half-closed its side (end of stdin). */
@@ -74,6 +79,9 @@ export class ReplayServer {
   private readonly options: ReplayOptions;
   private readonly server: Server;
   private readonly sockets = new Set<Duplex>();
+  private readonly connectionIds = new WeakMap<Duplex, number>();
+  private readonly closedConnections = new Set<number>();
+  private readonly closeWaiters = new Map<number, Array<() => void>>();
   private readonly misses: ReplayReport['misses'] = [];
   private readonly consumedWaiters: Array<() => void> = [];
   private listening = false;
@@ -103,8 +111,46 @@ export class ReplayServer {
   private track(s: Duplex): void {
     if (this.sockets.has(s)) return;
     this.accepted++;
+    const id = this.accepted;
+    this.connectionIds.set(s, id);
     this.sockets.add(s);
-    s.once('close', () => this.sockets.delete(s));
+    const closed = (): void => {
+      if (this.closedConnections.has(id)) return;
+      this.closedConnections.add(id);
+      for (const resolve of this.closeWaiters.get(id) ?? []) resolve();
+      this.closeWaiters.delete(id);
+    };
+    // the client's end of the stream: an upgraded socket is half-open, and stays so until the answer ends
+    s.once('end', closed);
+    s.once('close', () => {
+      this.sockets.delete(s);
+      closed();
+    });
+  }
+
+  /** The id of the connection a request came on (0 for one the server did not accept itself). */
+  private connectionOf(s: Duplex | null | undefined): number {
+    return s ? this.connectionIds.get(s) ?? 0 : 0;
+  }
+
+  /**
+   * Resolves once connection `id` (a {@link SeenRequest.connection}) has
+   * been closed by either side — for the client's side, once it sent its
+   * end of the stream (an upgraded socket stays half-open until the server
+   * ends its answer): how a test sees that a client let go of a socket.
+   */
+  connectionClosed(id: number): Promise<void> {
+    if (this.closedConnections.has(id) || id > this.accepted) return Promise.resolve();
+    return new Promise((resolve) => {
+      const list = this.closeWaiters.get(id) ?? [];
+      list.push(resolve);
+      this.closeWaiters.set(id, list);
+    });
+  }
+
+  /** Whether connection `id` is still open (neither side has closed it). */
+  isOpen(id: number): boolean {
+    return id > 0 && id <= this.accepted && !this.closedConnections.has(id);
   }
 
   private async listen(): Promise<void> {
@@ -314,7 +360,11 @@ export class ReplayServer {
       return;
     }
     const entry = this.find(method, url.pathname, query, body.body);
-    this.seen({ method, path: url.pathname, query, headers: req.headers, body: body.body, bodyBytes: body.bytes, exchange: entry?.index ?? -1 });
+    const seen: SeenRequest = {
+      method, path: url.pathname, query, headers: req.headers, body: body.body, bodyBytes: body.bytes,
+      exchange: entry?.index ?? -1, connection: this.connectionOf(req.socket),
+    };
+    this.seen(seen);
     if (!entry) {
       const message = this.explainMiss(method, url.pathname, query);
       this.misses.push({ method, path: url.pathname, message });
@@ -325,7 +375,8 @@ export class ReplayServer {
     entry.used++;
     const ex = entry.exchange;
     if (ex.fault) {
-      this.injectFault(ex, res);
+      seen.bytesSent = 0;
+      injectFault(ex, ex.fault, res, seen as { bytesSent: number });
       this.markAnswered(entry);
       return;
     }
@@ -365,49 +416,6 @@ export class ReplayServer {
     return 'ended';
   }
 
-  private injectFault(ex: Exchange, res: ServerResponse): void {
-    const fault = ex.fault;
-    const socket = res.socket;
-    if (!fault || !socket) return;
-    const chunks = (ex.response?.chunks ?? []).map((c) => Buffer.from(c, 'base64'));
-    const headers = replayHeaders(ex.response?.headers ?? {});
-    const head = (): void => {
-      res.writeHead(ex.response?.statusCode ?? 200, headers);
-      res.flushHeaders();
-    };
-    switch (fault.kind) {
-      case 'close-mid-headers':
-        socket.write('HTTP/1.1 200 OK\r\nContent-Type: appl');
-        socket.destroySoon();
-        return;
-      case 'reset':
-        resetSocket(socket);
-        return;
-      case 'stall':
-        return; // never answer; the client's timeout must fire
-      case 'close-mid-body':
-      case 'stall-mid-body':
-        head();
-        for (const c of chunks.slice(0, fault.afterChunks ?? 1)) res.write(c);
-        if (fault.kind === 'close-mid-body') setImmediate(() => socket.destroy());
-        return;
-      case 'truncate': {
-        head();
-        const all = Buffer.concat(chunks);
-        res.end(all.subarray(0, fault.bytes ?? Math.max(0, all.length - 3)));
-        return;
-      }
-      case 'error-mid-stream':
-        head();
-        for (const c of chunks.slice(0, fault.afterChunks ?? 1)) res.write(c);
-        res.end(`${JSON.stringify({ errorDetail: { message: fault.message ?? 'injected failure' }, error: fault.message ?? 'injected failure' })}\r\n`);
-        return;
-      case 'refuse-upgrade':
-        socket.end(rawHttpError(fault.statusCode ?? 409, fault.message ?? 'injected refusal'));
-        return;
-    }
-  }
-
   private async onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     socket.on('error', () => undefined);
     const url = new URL(req.url ?? '/', 'http://replay');
@@ -415,7 +423,9 @@ export class ReplayServer {
     const method = req.method ?? 'POST';
     const { body, bytes, rest } = await this.readRequestBody(req, head, socket);
     const entry = this.find(method, url.pathname, query, body);
-    const seen: SeenRequest = { method, path: url.pathname, query, headers: req.headers, body, bodyBytes: bytes, exchange: entry?.index ?? -1 };
+    const seen: SeenRequest = {
+      method, path: url.pathname, query, headers: req.headers, body, bodyBytes: bytes, exchange: entry?.index ?? -1, connection: this.connectionOf(socket),
+    };
     this.seen(seen);
     if (!entry) {
       const message = this.explainMiss(method, url.pathname, query);
@@ -433,7 +443,8 @@ export class ReplayServer {
 
   private async answerUpgrade(ex: Exchange, socket: Duplex, rest: Buffer, seen: SeenRequest): Promise<void> {
     if (ex.fault) {
-      this.injectUpgradeFault(ex.fault, socket);
+      seen.bytesSent = 0;
+      injectUpgradeFault(ex, ex.fault, socket, seen as { bytesSent: number });
       return;
     }
     if (ex.response) {
@@ -454,25 +465,6 @@ export class ReplayServer {
       return;
     }
     if (ex.upgrade) await this.playUpgrade(ex.upgrade, socket, rest, seen);
-  }
-
-  /** Faults on a hijack request: refuse it, never answer, cut the head short, or reset. */
-  private injectUpgradeFault(fault: FixtureFault, socket: Duplex): void {
-    switch (fault.kind) {
-      case 'refuse-upgrade':
-        socket.end(rawHttpError(fault.statusCode ?? 409, fault.message ?? 'injected refusal'));
-        return;
-      case 'stall':
-        return; // never answer; the client's timeout or signal must end it
-      case 'close-mid-headers':
-        socket.end('HTTP/1.1 101 UPGRADED\r\nContent-Type: appl');
-        return;
-      case 'reset':
-        resetSocket(socket);
-        return;
-      default:
-        socket.destroy();
-    }
   }
 
   private async playUpgrade(u: FixtureUpgrade, socket: Duplex, early: Buffer, seen: SeenRequest): Promise<void> {
@@ -515,25 +507,4 @@ export class ReplayServer {
     await waitFor(expected);
     if (!socket.destroyed) socket.end();
   }
-}
-
-const HOP_BY_HOP = new Set(['transfer-encoding', 'content-length', 'connection', 'keep-alive', 'date']);
-
-function replayHeaders(h: Record<string, string | string[]>): Record<string, string | string[]> {
-  const out: Record<string, string | string[]> = {};
-  for (const [k, v] of Object.entries(h)) if (!HOP_BY_HOP.has(k.toLowerCase())) out[k] = v;
-  return out;
-}
-
-/** Resets a TCP connection (RST); a unix socket cannot be reset, so it is destroyed. */
-function resetSocket(socket: Duplex): void {
-  try {
-    (socket as Socket).resetAndDestroy();
-  } catch {
-    socket.destroy();
-  }
-}
-
-function rawHttpError(status: number, message: string): string {
-  return `HTTP/1.1 ${status} ${status === 599 ? 'Replay Miss' : 'Error'}\r\nContent-Type: application/vnd.docker.raw-stream\r\n\r\n${message}\r\n`;
 }

@@ -44,6 +44,10 @@ t.test('X-Registry-Auth is padded base64url and never printed', async (t) => {
   t.notMatch(String(a), /hunter2/);
   t.notMatch(inspect(a, { showHidden: true, depth: 5 }), /hunter2/);
   t.notMatch(`${a}`, /hunter2/);
+  const symbols = Object.getOwnPropertySymbols(a).map((s) => (a as unknown as Record<symbol, unknown>)[s]);
+  t.notMatch(inspect([{ ...a }, Object.assign({}, a), symbols, Reflect.ownKeys(a)], { showHidden: true, depth: 8 }), /hunter2/, 'spreading, assigning and walking its keys find nothing');
+  const copy = Object.create(RegistryAuth.prototype) as RegistryAuth;
+  t.throws(() => copy.header(), DockerArgumentError, 'an object that only looks like one holds no credentials');
   t.equal(authHeaderOf({ header: 'abc' }), 'abc');
   t.equal(authHeaderOf({ username: 'u', password: '>>>???x' }), h);
   t.equal(authHeaderOf(a), a.header());

@@ -267,3 +267,19 @@ t.test('compareNames is UTF-8 byte order', async (t) => {
   const byBytes = [...names].sort((x, y) => Buffer.compare(Buffer.from(x), Buffer.from(y)));
   t.same(sorted, byBytes);
 });
+
+t.test('patterns that make a backtracking matcher run for hours are matched in linear time, as RE2 does', async (t) => {
+  // Each of these takes JavaScript's RegExp from seconds (the first two at these sizes) to far longer than
+  // the test's timeout; the linear matcher answers at once, so a regression fails by hanging.
+  const cases: Array<[pattern: string, path: string, excluded: boolean]> = [
+    ['*a*a*a*a*a*a*a*a*a*a*a*a*b', 'a'.repeat(200), false],
+    ['*a*a*a*a*a*a*a*a*a*a*a*a*b', `${'a'.repeat(200)}b`, true],
+    ['**/**/**/**/**/**/**/**/**/**/a', `${'x/'.repeat(200)}b`, false],
+    ['**/**/**/**/**/**/**/**/**/**/a', `${'x/'.repeat(200)}a`, true],
+    ['[a-z]*[a-z]*[a-z]*[a-z]*[a-z]*[a-z]*[a-z]*[a-z]*[a-z]*1', 'abcdefghijklmnopqrstuvwxyz'.repeat(8), false],
+    ['*\\b*\\b*\\b*\\b*\\b*\\b*\\b*\\b*x', `${'a b '.repeat(60)}y`, false],
+  ];
+  for (const [pattern, path, excluded] of cases) {
+    t.equal(DockerIgnore.from([pattern]).matches(path), excluded, `${pattern} on a ${path.length}-character path`);
+  }
+});

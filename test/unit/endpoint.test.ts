@@ -78,6 +78,17 @@ t.test('parseHost: malformed hosts name the variable and the value', async (t) =
     ['ssh://', /needs a host/],
     ['ssh://u:pw@h', /passwords are not accepted/],
     ['ssh://@h', /empty user name/],
+    // found by the fuzz run (test/unit/fuzz.test.ts)
+    ['tcp://h:1/a/\n/', /the path may not contain whitespace or control characters/],
+    ['f/\r//', /the path may not contain whitespace or control characters/],
+    ['tcp://h/a b', /the path may not contain whitespace or control characters/],
+    ['tcp://[fe81%eth0]:237', /"fe81%eth0" is not an IPv6 address/],
+    ['tcp://[1.2.3.4]:1', /"1.2.3.4" is not an IPv6 address/],
+    ['tcp://[::1%]:1', /not an IPv6 address/],
+    // an ssh user or host read as an option of the ssh command
+    ['ssh://-oProxyCommand=x@h', /may not start with "-"/],
+    ['ssh://-oProxyCommand', /not a valid host name/],
+    ['ssh://u\tx@h', /whitespace or control characters/],
   ];
   for (const [input, why] of bad) {
     const err = t.throws(() => parseHost(input, 'DOCKER_HOST'), DockerConfigError, JSON.stringify(input));

@@ -1,5 +1,6 @@
 import { globSyntaxError } from './glob-syntax.js';
-import { Re2SyntaxError, re2ToRegExp } from './re2-regexp.js';
+import type { LinearRegExp } from './linear-regexp.js';
+import { Re2SyntaxError, re2ToLinear } from './re2-regexp.js';
 
 // One `.dockerignore` pattern, compiled the way moby/patternmatcher compiles
 // it. Most patterns end up as a regular expression over the whole path:
@@ -29,9 +30,9 @@ export class CompiledPattern {
   /** The cleaned pattern, without the leading `!` of an exception. */
   readonly text: string;
   readonly kind: PatternKind;
-  private readonly regexp: RegExp | undefined;
+  private readonly regexp: LinearRegExp | undefined;
 
-  private constructor(text: string, kind: PatternKind, regexp: RegExp | undefined) {
+  private constructor(text: string, kind: PatternKind, regexp: LinearRegExp | undefined) {
     this.text = text;
     this.kind = kind;
     this.regexp = regexp;
@@ -48,7 +49,7 @@ export class CompiledPattern {
     const { kind, source } = translate(text);
     if (kind !== 'regexp') return new CompiledPattern(text, kind, undefined);
     try {
-      return new CompiledPattern(text, kind, re2ToRegExp(source));
+      return new CompiledPattern(text, kind, re2ToLinear(source));
     } catch (err) {
       if (err instanceof Re2SyntaxError) throw new PatternSyntaxError(`the docker CLI cannot use it: ${err.message}`);
       throw err;
@@ -68,13 +69,13 @@ export class CompiledPattern {
         return path.endsWith(suffix) || (suffix.startsWith('/') && path === suffix.slice(1));
       }
       case 'regexp':
-        return (this.regexp as RegExp).test(path);
+        return (this.regexp as LinearRegExp).test(path);
     }
   }
 }
 
 /** The regular expression (RE2 syntax) patternmatcher builds, and the shape it settles on. */
-function translate(pattern: string): { kind: PatternKind; source: string } {
+export function translate(pattern: string): { kind: PatternKind; source: string } {
   const chars = Array.from(pattern);
   // Go's text/scanner drops a byte-order mark at the start of its input.
   let pos = chars[0] === '\uFEFF' ? 1 : 0;

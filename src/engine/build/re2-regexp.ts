@@ -14,6 +14,8 @@
  * {@link Re2SyntaxError} rather than approximated.
  */
 
+import { LinearRegExp } from './linear-regexp.js';
+
 /** An expression Go would reject, or one berth does not translate. */
 export class Re2SyntaxError extends Error {}
 
@@ -48,11 +50,30 @@ const CONTROL_ESCAPES: Readonly<Record<string, number>> = { a: 7, f: 12, n: 10, 
 const MAX_RUNE = 0x10ffff;
 const cp = (c: string): number => c.codePointAt(0) as number;
 
-/** Translates an RE2 expression (Go's default Perl flags) into a JavaScript RegExp with the same matches. */
+/**
+ * Translates an RE2 expression (Go's default Perl flags) into a JavaScript
+ * RegExp with the same matches. JavaScript backtracks: for untrusted
+ * expressions match with {@link re2ToLinear} instead.
+ */
 export function re2ToRegExp(source: string): RegExp {
   const js = new Translator(source).translate();
   try {
     return new RegExp(js, 'u');
+  } catch (err) {
+    throw new Re2SyntaxError(`cannot translate ${source}: ${(err as Error).message}`);
+  }
+}
+
+/**
+ * Translates an RE2 expression into a matcher that, like RE2, runs in time
+ * linear in the input (see `linear-regexp.ts`); same matches as
+ * {@link re2ToRegExp}.
+ */
+export function re2ToLinear(source: string): LinearRegExp {
+  const js = new Translator(source).translate();
+  try {
+    new RegExp(js, 'u'); // the translation is also checked as JavaScript
+    return new LinearRegExp(js);
   } catch (err) {
     throw new Re2SyntaxError(`cannot translate ${source}: ${(err as Error).message}`);
   }

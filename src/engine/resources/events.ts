@@ -1,7 +1,7 @@
 import type { EngineContext } from '../context.js';
 import { filtersQuery, type Filters } from '../filters.js';
 import type { CallOptions } from '../request.js';
-import { jsonLines } from '../streams/json-lines.js';
+import { messageStream } from '../streams/messages.js';
 import { LazyStream } from '../streams/lazy.js';
 import { unixTime, type TimeValue } from '../time.js';
 import type { EventMessage, EventType } from '../types/events.js';
@@ -54,7 +54,7 @@ export function streamEvents(ctx: EngineContext, options: EventsOptions = {}): L
     const res = await ctx.requester.send({
       method: 'GET', path: '/events', query, headers: { accept: 'application/json' }, stream: true, signal: combined, timeout,
     });
-    // every line is a JSON object (the decoder checks that); its fields are the engine's
-    return jsonLines(res.body, { signal: combined, request: res.request, mapError: res.mapError }) as unknown as AsyncIterator<EventMessage>;
+    // every line is a JSON object (the decoder checks that), or an in-band error; its fields are the engine's
+    return messageStream(res.body, { signal: combined, request: res.request, mapError: res.mapError }) as unknown as AsyncIterator<EventMessage>;
   }, signal);
 }

@@ -366,9 +366,11 @@ class SocketReader {
       if (value !== undefined) return value;
       if (this.ended) {
         const req = this.req.request;
-        throw this.buffered.length === 0
-          ? this.req.connectionError(Object.assign(new Error(`the engine closed the connection ${what}`), { code: 'UND_ERR_SOCKET' }))
-          : new DockerProtocolError(`the engine closed the connection inside its answer to ${req.method} ${req.path} (${this.buffered.length} bytes, no end of the response head)`);
+        // a connection that ends inside the head broke, as undici reports it for plain requests
+        const detail = this.buffered.length === 0
+          ? what
+          : `inside its answer to ${req.method} ${req.path}: ${this.buffered.length} bytes, no end of the response head`;
+        throw this.req.connectionError(Object.assign(new Error(detail), { code: 'UND_ERR_SOCKET' }));
       }
       await new Promise<void>((resolve) => { this.wake = resolve; });
     }

@@ -264,8 +264,26 @@ export function asProgressMessage(obj: JsonObject, where = ''): ProgressMessage 
   return copy as ProgressMessage;
 }
 
-/** The in-band error a message carries, if any: `errorDetail` or `error`. */
+/**
+ * podman's error body written into a stream it already answered 200:
+ * `{"cause", "message", "response": 500}` (its compat events and stats
+ * handlers do this when the source fails), or undefined.
+ */
+export function podmanStreamError(obj: JsonObject): { message: string; code: number | undefined } | undefined {
+  const status = obj.response;
+  if (typeof status !== 'number' || status < 400 || typeof obj.message !== 'string') return undefined;
+  const cause = typeof obj.cause === 'string' && obj.cause !== '' && !obj.message.includes(obj.cause) ? `: ${obj.cause}` : '';
+  return { message: `${obj.message.trim() || `the engine failed with status ${status}`}${cause}`, code: undefined };
+}
+
+/**
+ * The in-band error a message carries, if any: `errorDetail` or `error`
+ * (dockerd, and podman's progress streams), or podman's error body
+ * (see {@link podmanStreamError}).
+ */
 export function progressError(message: ProgressMessage): { message: string; code: number | undefined } | undefined {
+  const podman = podmanStreamError(message as JsonObject);
+  if (podman) return podman;
   const detail = message.errorDetail;
   const hasDetail = detail !== undefined && (typeof detail.message === 'string' || typeof detail.code === 'number');
   const hasError = typeof message.error === 'string' && message.error !== '';

@@ -2,7 +2,7 @@ import type { EngineContext } from '../../context.js';
 import { DockerProtocolError } from '../../errors.js';
 import { asObject } from '../../json.js';
 import { pathSegment, type CallOptions } from '../../request.js';
-import { jsonLines } from '../../streams/json-lines.js';
+import { messageStream } from '../../streams/messages.js';
 import { LazyStream } from '../../streams/lazy.js';
 import type { ContainerStatsResponse } from '../../types/containers.js';
 
@@ -40,7 +40,7 @@ export function containerStatsStream(ctx: EngineContext, id: string, options: Ca
     const res = await ctx.requester.send({
       method: 'GET', path: `/containers/${segment}/stats`, query: { stream: true }, stream: true, signal: combined, timeout,
     });
-    // every line is a JSON object (the decoder checks that); the fields are the engine's
-    return jsonLines(res.body, { signal: combined, request: res.request, mapError: res.mapError }) as unknown as AsyncIterator<ContainerStatsResponse>;
+    // every line is a JSON object (the decoder checks that), or an in-band error; the fields are the engine's
+    return messageStream(res.body, { signal: combined, request: res.request, mapError: res.mapError }) as unknown as AsyncIterator<ContainerStatsResponse>;
   }, signal);
 }

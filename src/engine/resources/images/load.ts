@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import type { EngineContext } from '../../context.js';
 import { DockerArgumentError, DockerProtocolError } from '../../errors.js';
 import { parseImageReference } from '../../reference.js';
-import { JSON_BODY_LIMIT, type CallOptions } from '../../request.js';
+import type { CallOptions } from '../../request.js';
 import { progress } from '../../streams/json-lines.js';
 import { ProgressOperation, type ProgressSummary } from '../../streams/operation.js';
 import type { ProgressMessage } from '../../types/progress.js';
@@ -82,7 +82,7 @@ export function loadImages(ctx: EngineContext, tar: TarSource, options: ImageLoa
         return progress(res.body, { signal: combined, request: res.request, mapError: res.mapError });
       }
       // not JSON: the engine wrote its report as plain text
-      const text = (await ctx.requester.collect(res, JSON_BODY_LIMIT, 'POST /images/load')).toString('utf8');
+      const text = (await ctx.requester.collect(res, ctx.requester.maxResponseBytes, 'POST /images/load')).toString('utf8');
       return (async function* plain(): AsyncGenerator<ProgressMessage, void, undefined> {
         if (text.trim() !== '') yield { stream: text };
       })();
