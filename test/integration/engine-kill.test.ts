@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import t, { type Test } from 'tap';
 import { Docker, DockerConnectionError } from '../../src/index.js';
 import { engineOr } from '../helpers/engines.js';
+import { failureOf } from '../helpers/faults.js';
 import { dockerdPid, engineSh, killHard } from '../helpers/private-engine.js';
 import { shortTempDir } from '../helpers/tmp.js';
 
@@ -12,24 +13,6 @@ import { shortTempDir } from '../helpers/tmp.js';
  * `DockerConnectionError` — not hang, not end as if all went well — and once
  * the engine is started again the same client works.
  */
-
-/** How long a call may take to notice its engine died before the test calls it a hang. */
-const HANG_MS = 60_000;
-
-async function settled<T>(what: string, promise: Promise<T>): Promise<{ value?: T; error?: unknown }> {
-  let timer: NodeJS.Timeout | undefined;
-  const hang = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: still pending ${HANG_MS} ms after the engine died`)), HANG_MS);
-  });
-  try {
-    return { value: await Promise.race([promise, hang]) };
-  } catch (error) {
-    if (error instanceof Error && error.message.startsWith(`${what}: still pending`)) throw error;
-    return { error };
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /** A registry that accepts the version check and never answers a manifest request: a pull that stays under way. */
 async function stallingRegistry(): Promise<{ server: Server; address: string; asked: Promise<void> }> {
@@ -58,9 +41,9 @@ t.test('a dockerd killed under each kind of call', async (t) => {
 
   const killAndRestart = async (t: Test, what: string, call: Promise<unknown>): Promise<void> => {
     const pid = dockerdPid(dir);
-    const outcome = settled(what, call);
+    const outcome = failureOf(call, what);
     await killHard(pid);
-    const { error } = await outcome;
+    const error = await outcome;
     t.type(error, DockerConnectionError, `${what}: a DockerConnectionError`);
     await engineSh('start', 'dockerd', dir);
     t.equal((await docker.ping()).osType, 'linux', `${what}: the same client works once the engine is back`);
