@@ -4,6 +4,7 @@
 #
 #   scripts/test-engines.sh up [NAMES]     prints DIR; NAMES like "dockerd-20.10 dockerd-tls podman-4.3 registry"
 #   scripts/test-engines.sh down DIR
+#   scripts/test-engines.sh leftovers DIR  lists containers left on the engines (exit 1 if any)
 #
 # Without NAMES, every engine that can run here is started: dockerd 20.10
 # (plain and TLS) when dockerd is installed, podman when installed, dockerd
@@ -105,6 +106,42 @@ print(json.dumps({"open": sys.argv[1], "auth": sys.argv[2], "user": "berth", "pa
 PY
 }
 
+# lists the containers still on each engine of DIR (one line per engine that
+# has any: "NAME: N containers: name1 name2 …"); exits 1 when there are any
+leftovers() {
+  local dir=${1:?dir} found=0 f
+  for f in "$dir"/*.json; do
+    case "$f" in */engines.json|*/registries.json) continue ;; esac
+    local line
+    line=$(python3 - "$f" <<'PY'
+import json, socket, sys
+e = json.load(open(sys.argv[1]))
+path = e["socket"][len("unix://"):]
+s = socket.socket(socket.AF_UNIX)
+s.settimeout(20)
+try:
+    s.connect(path)
+    s.sendall(b"GET /containers/json?all=1 HTTP/1.0\r\nHost: engine\r\n\r\n")
+    data = b""
+    while True:
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+except OSError as err:
+    print(f"{e['name']}: not answering ({err})")
+    sys.exit(0)
+body = data.split(b"\r\n\r\n", 1)[1]
+names = [(c.get("Names") or [c["Id"][:12]])[0].lstrip("/") for c in json.loads(body)]
+if names:
+    print(f"{e['name']}: {len(names)} containers: {' '.join(sorted(names))}")
+PY
+)
+    if [ -n "$line" ]; then echo "$line"; found=1; fi
+  done
+  return $found
+}
+
 down() {
   local dir=${1:?dir}
   [ -d "$dir" ] || return 0
@@ -120,5 +157,6 @@ down() {
 case "${1:-}" in
   up) up "${2:-}" ;;
   down) down "${2:-}" ;;
-  *) sed -n '2,14p' "$0" >&2; exit 2 ;;
+  leftovers) leftovers "${2:-}" ;;
+  *) sed -n '2,15p' "$0" >&2; exit 2 ;;
 esac

@@ -27,4 +27,12 @@ if [ -z "${BERTH_TEST_ENGINES:-}" ] && [ -z "${BERTH_NO_ENGINES:-}" ]; then
 fi
 # tap skips git-ignored folders when it searches, so name the compiled tests
 if [ $# -eq 0 ]; then mapfile -t tests < <(find build/test -name '*.test.js' | sort); set -- "${tests[@]}"; fi
-npx tap "$@"
+status=0
+npx tap "$@" || status=$?
+# a test run leaves no container behind: on engines this run started, any is a failure
+if [ -n "$ENGINE_DIR" ] && ! scripts/test-engines.sh leftovers "$ENGINE_DIR" > "$ENGINE_DIR/leftovers"; then
+  echo "tests left containers behind:" >&2
+  sed 's/^/  /' "$ENGINE_DIR/leftovers" >&2
+  [ "$status" -ne 0 ] || status=1
+fi
+exit "$status"
