@@ -243,10 +243,16 @@ export class SshSession extends EventEmitter<SshSessionEvents> {
       { kind: 'master-gone', line: master.lastWords() ?? 'the ssh master process exited', retryable: false },
       this.errorContext, { code: null, signal: null }, '',
     );
+    const failed: Promise<void>[] = [];
     for (const channel of this.channels) {
-      if (channel.master === master) channel.masterGone(error);
+      if (channel.master !== master) continue;
+      channel.masterGone(error);
+      if (channel.destroyed) failed.push(new Promise((resolve) => channel.once('close', () => resolve())));
     }
-    this.emit('master-gone', pid);
+    // announced once the failed channels have closed: by then the connection pool has let go of
+    // them, so a request made on the announcement goes over a new master, not a dead channel
+    if (failed.length === 0) this.emit('master-gone', pid);
+    else void Promise.all(failed).then(() => this.emit('master-gone', pid));
   }
 
   private forget(master: SshMaster): void {
