@@ -35,5 +35,5 @@ export { engineHostConfigName, CONTEXT_ENCODINGS } from './option-checks.js';
 export { imageReferenceProblem } from './image-reference.js';
 export { splitShellWords } from './shell-words.js';
 export {
-  containerSpec, type ContainerSpec, type ContainerSpecInput, type ContainerCreateBody, type ContainerHostConfig,
+  containerSpec, type ContainerSpec, type ContainerSpecInput,
 } from './container-spec.js';
