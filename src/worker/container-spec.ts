@@ -42,7 +42,7 @@ export interface ContainerSpecInput {
  *   mounts of `volumes` (Buildbot replaced the user's `Binds`), `Init: true` unless set,
  *   `AutoRemove` from `autoRemove`;
  * - `Volumes`: anonymous volumes; `Cmd`, `Entrypoint`, `Hostname`, `User`, `WorkingDir`,
- *   `StopSignal`, `StopTimeout` when configured.
+ *   `StopSignal`, `StopTimeout`, `Healthcheck`, `NetworkingConfig` when configured.
  * @throws VolumeSpecError for malformed volumes or two mounts on one path; DockerConfigError for reserved labels or variables
  */
 export function containerSpec(input: ContainerSpecInput): ContainerSpec {
@@ -69,5 +69,7 @@ export function containerSpec(input: ContainerSpecInput): ContainerSpec {
   if (o.stopSignal !== undefined) body.StopSignal = o.stopSignal;
   if (o.stopTimeout !== undefined) body.StopTimeout = o.stopTimeout;
   if (Object.keys(mounts.volumes).length > 0) body.Volumes = mounts.volumes;
+  if (o.healthcheck !== undefined) body.Healthcheck = o.healthcheck;
+  if (o.networkingConfig !== undefined) body.NetworkingConfig = o.networkingConfig;
   return { name: containerName(input.workerName, input.masterId), platform: o.platform, body };
 }

@@ -16,6 +16,9 @@ export class CrashCheck {
   private readonly intervalMs: number | undefined;
   private readonly checkFor: () => (() => Promise<InstanceCheck>) | undefined;
   private readonly onResult: (durationMs: number, result: InstanceCheck) => void;
+  private armedWith: { live: () => boolean; onDead: (reason: string, cause: unknown) => void } | undefined;
+  private expedited = false;
+  private running = false;
 
   /**
    * @param checkFor gives the check to run, or undefined when there is none (no polling); asked each time
@@ -35,29 +38,56 @@ export class CrashCheck {
     return this.timer.armed;
   }
 
-  /** Arms the next check. `live()` says whether answers still matter; `onDead` is told of a failed check. */
+  /**
+   * Arms the next check. `live()` says whether answers still matter;
+   * `onDead` is told of a failed check. With polling off (no interval) only
+   * an expedited check runs.
+   */
   schedule(live: () => boolean, onDead: (reason: string, cause: unknown) => void): void {
-    const interval = this.intervalMs;
-    if (this.checkFor() === undefined || interval === undefined) return;
+    if (this.checkFor() === undefined) return;
+    const interval = this.expedited ? 0 : this.intervalMs;
+    this.expedited = false;
+    this.armedWith = { live, onDead };
+    if (interval === undefined) return;
     this.timer.arm(interval, () => void this.run(live, onDead));
+  }
+
+  /**
+   * The instance may have died (its exit was seen): check it now if a check
+   * is armed or waiting for its interval, or else as soon as the next one is
+   * scheduled, instead of after the interval.
+   */
+  expedite(): void {
+    const armed = this.armedWith;
+    if (armed !== undefined && !this.running && this.checkFor() !== undefined) {
+      this.timer.arm(0, () => void this.run(armed.live, armed.onDead));
+      return;
+    }
+    this.expedited = true;
   }
 
   /** Stops polling; an answer still on its way is then ignored by `live()`. */
   cancel(): void {
     this.timer.cancel();
+    this.armedWith = undefined;
+    this.expedited = false;
   }
 
   private async run(live: () => boolean, onDead: (reason: string, cause: unknown) => void): Promise<void> {
     const check = this.checkFor();
     if (check === undefined || !live()) return;
+    this.armedWith = undefined;
     const startedAt = this.clock.now();
     let result: InstanceCheck;
     let cause: unknown;
+    this.running = true;
     try {
       result = await check();
     } catch (err) {
       cause = err;
       result = { ok: false, reason: `the crash check failed: ${asError(err).message}` };
+    } finally {
+      this.running = false;
     }
     if (!live()) return;
     this.onResult(this.clock.now() - startedAt, result);

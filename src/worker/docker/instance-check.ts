@@ -1,0 +1,83 @@
+import { NotFoundError, type ContainerInspectResponse, type Docker } from '../../engine/index.js';
+import type { InstanceCheck } from '../crash-check.js';
+import type { Redactor } from './redactor.js';
+
+/**
+ * The crash check of a started container that has not attached yet.
+ * Buildbot noticed only `exited`; here a container that is dead, gone
+ * (removed behind the worker's back) or restarting under a restart policy
+ * fails the start too, with its exit code and its last lines of output.
+ */
+
+/** How many lines of output a crash report carries at most. */
+export const CRASH_REPORT_LINES = 100;
+
+/** What the check needs. */
+export interface InstanceCheckInput {
+  readonly docker: Docker;
+  readonly id: string;
+  /** The last lines of output the startup reader kept (empty: they are asked of the engine). */
+  readonly lines: () => readonly string[];
+  readonly redactor: Redactor;
+  readonly signal?: AbortSignal;
+}
+
+/** Inspects the container: running is alive; exited, dead, removed or restarting is a crash, explained. */
+export async function checkContainer(input: InstanceCheckInput): Promise<InstanceCheck> {
+  const { docker, id } = input;
+  const call = input.signal ? { signal: input.signal } : {};
+  let info: ContainerInspectResponse;
+  try {
+    info = await docker.containers.inspect(id, call);
+  } catch (err) {
+    if (!(err instanceof NotFoundError)) throw err;
+    return { ok: false, reason: withOutput(`container ${short(id)} was removed behind the worker's back`, input.lines()) };
+  }
+  const state = info.State;
+  const restarts = info.RestartCount;
+  if (state.Restarting === true || state.Status === 'restarting' || restarts > 0) {
+    const exit = state.ExitCode !== undefined ? ` (last exit code ${state.ExitCode})` : '';
+    return { ok: false, reason: withOutput(`container ${short(id)} is in a restart loop: restarted ${restarts} time(s)${exit}`, await output(input)) };
+  }
+  if (state.Status === 'exited' || state.Status === 'dead' || state.Status === 'removing') {
+    return { ok: false, reason: withOutput(describeExit(id, info), await output(input)) };
+  }
+  return { ok: true };
+}
+
+/** `container abc123 exited with code 3 (OOM killed; error: …)`. */
+export function describeExit(id: string, info: ContainerInspectResponse): string {
+  const state = info.State;
+  const notes: string[] = [];
+  if (state.OOMKilled === true) notes.push('killed for lack of memory');
+  if (typeof state.Error === 'string' && state.Error !== '') notes.push(`engine error: ${state.Error}`);
+  const verb = state.Status === 'dead' ? 'is dead' : state.Status === 'removing' ? 'is being removed' : 'exited';
+  const code = state.ExitCode !== undefined ? ` with code ${state.ExitCode}` : '';
+  return `container ${short(id)} ${verb}${code}${notes.length > 0 ? ` (${notes.join('; ')})` : ''}`;
+}
+
+/** The kept lines, or the last ones the engine has (`logs?tail=100`), redacted. */
+async function output(input: InstanceCheckInput): Promise<readonly string[]> {
+  const kept = input.lines();
+  if (kept.length > 0) return kept;
+  const lines: string[] = [];
+  try {
+    for await (const l of input.docker.containers.logLines(input.id, { tail: CRASH_REPORT_LINES, ...(input.signal ? { signal: input.signal } : {}) })) {
+      lines.push(input.redactor.text(l.line));
+    }
+  } catch {
+    // the logs are a courtesy: the container may be gone by now
+  }
+  return lines;
+}
+
+/** The reason followed by the last lines of output. */
+export function withOutput(reason: string, lines: readonly string[]): string {
+  const tail = lines.slice(-CRASH_REPORT_LINES);
+  return tail.length === 0 ? `${reason}; it wrote no output` : `${reason}; its last output:\n${tail.join('\n')}`;
+}
+
+/** The 12-character form of a container id, as the docker CLI shows it. */
+export function short(id: string): string {
+  return id.slice(0, 12);
+}

@@ -1,0 +1,127 @@
+import { NotFoundError, type ContainerSummary, type Docker, type ImageSummary } from '../engine/index.js';
+import { asError } from './errors.js';
+import { isGone } from './docker/container-removal.js';
+import { isLiveWorker } from './docker/live-workers.js';
+import { LABEL_WORKER, isOwnedBy, ownedByFilter } from './labels.js';
+
+/**
+ * The reaper: after a master crashed, its workers' containers keep running
+ * (or lie there exited) and its built images stay. A master that comes back
+ * with the same `masterId` finds them **by label** (`berth.managed=true`,
+ * `berth.master=<id>`) — never by name prefix, which once removed another
+ * worker's container (Buildbot #3800) — and removes them, except those of
+ * workers alive in this process (they clean up after themselves when they
+ * start) and those the caller keeps.
+ *
+ * ```ts
+ * const { containers, images } = await reapOrphans({ docker, masterId: 'ci-master-1' });
+ * ```
+ */
+
+/** Options of {@link reapOrphans}. */
+export interface ReapOptions {
+  /** The engine to sweep. */
+  readonly docker: Docker;
+  /** The master whose orphans to remove (the workers' `masterId`). */
+  readonly masterId: string;
+  /** Workers (by name) whose containers and images stay, besides the live workers of this process. */
+  readonly keep?: Iterable<string> | ((workerName: string) => boolean);
+  readonly signal?: AbortSignal;
+}
+
+/** A container the reaper removed. */
+export interface ReapedContainer {
+  readonly id: string;
+  /** Its name, without the leading `/`. */
+  readonly name: string;
+  readonly worker: string;
+  /** Its state when found (`running`, `exited`, …). */
+  readonly state: string;
+}
+
+/** An image the reaper removed: built by a worker of this master, used by no container. */
+export interface ReapedImage {
+  readonly id: string;
+  readonly tags: readonly string[];
+  readonly worker: string;
+}
+
+/** Something the reaper could not remove. */
+export interface ReapFailure {
+  readonly kind: 'container' | 'image';
+  readonly id: string;
+  readonly error: Error;
+}
+
+/** What {@link reapOrphans} did. */
+export interface ReapResult {
+  readonly containers: readonly ReapedContainer[];
+  readonly images: readonly ReapedImage[];
+  readonly failures: readonly ReapFailure[];
+}
+
+/**
+ * Removes the orphans of master `masterId` on an engine: its containers
+ * (forced, with their anonymous volumes), then the images its workers built
+ * that no container uses any more. A failure to remove one object is
+ * collected in `failures` and the sweep goes on; a failure to list rejects.
+ */
+export async function reapOrphans(options: ReapOptions): Promise<ReapResult> {
+  const { docker, masterId } = options;
+  const call = options.signal ? { signal: options.signal } : {};
+  const kept = keeper(masterId, options.keep);
+  const filters = ownedByFilter(masterId);
+  const containers: ReapedContainer[] = [];
+  const failures: ReapFailure[] = [];
+  const found = await docker.containers.list({ all: true, filters, ...call });
+  for (const c of found) {
+    const worker = ownerOf(c.Labels, masterId);
+    if (worker === undefined || kept(worker)) continue;
+    try {
+      await docker.containers.remove(c.Id, { force: true, volumes: true, ...call });
+      containers.push({ id: c.Id, name: (c.Names[0] ?? '').replace(/^\//, ''), worker, state: c.State });
+    } catch (err) {
+      if (!isGone(err)) failures.push({ kind: 'container', id: c.Id, error: asError(err) });
+    }
+  }
+  const images = await reapImages(docker, masterId, kept, failures, call);
+  return { containers, images, failures };
+}
+
+async function reapImages(docker: Docker, masterId: string, kept: (worker: string) => boolean, failures: ReapFailure[],
+  call: { signal?: AbortSignal }): Promise<ReapedImage[]> {
+  const built = await docker.images.list({ filters: ownedByFilter(masterId), ...call });
+  const candidates = built
+    .map((image) => ({ image, worker: ownerOf(image.Labels, masterId) }))
+    .filter((c): c is { image: ImageSummary; worker: string } => c.worker !== undefined && !kept(c.worker));
+  if (candidates.length === 0) return [];
+  const used = new Set((await docker.containers.list({ all: true, ...call })).map((c: ContainerSummary) => c.ImageID));
+  const reaped: ReapedImage[] = [];
+  for (const { image, worker } of candidates) {
+    if (used.has(image.Id)) continue;
+    const tags = (image.RepoTags ?? []).filter((t) => t !== '<none>:<none>');
+    try {
+      // by tag: the last one removes the image; never forced (podman's force removes the containers too)
+      for (const tag of tags) await docker.images.remove(tag, call);
+      if (tags.length === 0) await docker.images.remove(image.Id, call);
+      reaped.push({ id: image.Id, tags, worker });
+    } catch (err) {
+      if (!(err instanceof NotFoundError)) failures.push({ kind: 'image', id: image.Id, error: asError(err) });
+    }
+  }
+  return reaped;
+}
+
+/** The worker owning an object of master `masterId`, from its labels; undefined when it is not this master's. */
+function ownerOf(labels: Readonly<Record<string, string>> | null | undefined, masterId: string): string | undefined {
+  if (!isOwnedBy(labels, masterId)) return undefined;
+  return labels?.[LABEL_WORKER] ?? '';
+}
+
+function keeper(masterId: string, keep: ReapOptions['keep']): (worker: string) => boolean {
+  const keepFn = typeof keep === 'function' ? keep : (() => {
+    const names = new Set(keep ?? []);
+    return (worker: string) => names.has(worker);
+  })();
+  return (worker) => isLiveWorker(masterId, worker) || keepFn(worker);
+}
