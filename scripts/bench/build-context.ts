@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { randomFillSync } from 'node:crypto';
+import { timed, median, type Measure } from './process-time.js';
 import { Docker, packContext } from '../../src/index.js';
 
 const BIG_FILE = 256 << 10;
@@ -74,25 +75,7 @@ function generate(dir: string, sizeGib: number): { files: number; bytes: number 
   return stats;
 }
 
-interface Measure {
-  wall: number;
-  cpu: number;
-  rssMb: number;
-}
 
-/** Runs a command under /usr/bin/time and returns wall seconds, user+sys seconds and max RSS. */
-function timed(command: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env): Measure {
-  const out = mkdtempSync('/tmp/bench-time-');
-  const file = join(out, 'time');
-  try {
-    const res = spawnSync('/usr/bin/time', ['-o', file, '-f', '%e %U %S %M', command, ...args], { env, stdio: ['ignore', 'ignore', 'inherit'] });
-    if (res.status !== 0) throw new Error(`${command} ${args.join(' ')} exited with ${String(res.status)}`);
-    const [wall, user, sys, rss] = readFileSync(file, 'utf8').trim().split('\n').at(-1)?.split(' ').map(Number) ?? [];
-    return { wall: wall ?? NaN, cpu: (user ?? NaN) + (sys ?? NaN), rssMb: (rss ?? NaN) / 1024 };
-  } finally {
-    rmSync(out, { recursive: true, force: true });
-  }
-}
 
 /** Child mode: pack to a sink that discards. */
 async function childPack(dir: string): Promise<void> {
@@ -116,11 +99,6 @@ async function childUpload(dir: string, host: string, tag: string): Promise<void
   } finally {
     await docker.close();
   }
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? NaN;
 }
 
 async function main(): Promise<void> {

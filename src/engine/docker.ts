@@ -91,7 +91,7 @@ export class Docker extends EventEmitter<DockerEvents> {
   readonly secrets: SecretsApi;
   /** Swarm configs: create, inspect, list, update, remove. */
   readonly configs: ConfigsApi;
-  /** Images: pull, push, import, load, save, inspect, exists, list, tag, remove, prune, history. */
+  /** Images: build, pull, push, import, load, save, inspect, exists, list, tag, remove, prune, history. */
   readonly images: ImagesApi;
   /** @internal */
   readonly requester: Requester;

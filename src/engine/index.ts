@@ -96,6 +96,13 @@ export {
   type PackContextOptions, type DockerfileContextOptions, type BuildContextProgress,
 } from './build/context.js';
 export type { BuildContextSummary } from './build/context-source.js';
+export { DEFAULT_BUILD_LOG_LINES, type ImageBuildOptions, type BuildAuth } from './build/build-options.js';
+export {
+  BuildEventDecoder, podmanExitCode,
+  type BuildEvent, type BuildStepEvent, type BuildOutputEvent, type BuildStatusEvent, type BuildImageEvent, type BuildAuxEvent,
+  type BuildEventDecoderOptions,
+} from './build/build-events.js';
+export { ImageBuild, type BuildResult } from './build/image-build.js';
 export {
   DockerIgnore, parseDockerignore, type IgnorePattern, type IgnoreMatchState, type IgnoreWalkVerdict,
 } from './build/dockerignore.js';

@@ -1,4 +1,7 @@
 import type { Readable } from 'node:stream';
+import { startImageBuild } from '../build/build-request.js';
+import type { ImageBuildOptions } from '../build/build-options.js';
+import type { ImageBuild } from '../build/image-build.js';
 import type { EngineContext } from '../context.js';
 import { DockerArgumentError, NotFoundError } from '../errors.js';
 import { filtersQuery, type Filters } from '../filters.js';
@@ -47,12 +50,31 @@ export interface ImageInspectOptions extends CallOptions {
   platform?: string;
 }
 
-/** Images: pull, push, import, load, save, inspect, list, tag, remove, prune, history. */
+/** Images: build, pull, push, import, load, save, inspect, list, tag, remove, prune, history. */
 export class ImagesApi {
   protected readonly ctx: EngineContext;
 
   constructor(ctx: EngineContext) {
     this.ctx = ctx;
+  }
+
+  /**
+   * `POST /build` — builds an image with the classic builder (`version=1`)
+   * from a directory, a tar stream, or a Dockerfile given as text. Returns
+   * at once an {@link ImageBuild}: iterate it for typed progress events,
+   * await it (or `done()`) for `{ id, tags, log }`. A failed step rejects
+   * with a `DockerStreamError` carrying the step's exit code and the last
+   * lines of output; an engine that refuses the build while the context is
+   * still uploading rejects with its HTTP error. `signal` stops the upload
+   * and the response, and the engine cancels the build.
+   *
+   * Bad options throw a `DockerArgumentError` at once; an unreadable
+   * context file rejects before anything is uploaded. BuildKit
+   * (`version=2`) is not used: over this endpoint it reports progress only
+   * as protobuf traces.
+   */
+  build(options: ImageBuildOptions): ImageBuild {
+    return startImageBuild(this.ctx, options);
   }
 
   /**
