@@ -45,11 +45,13 @@ export class CrashCheck {
    */
   schedule(live: () => boolean, onDead: (reason: string, cause: unknown) => void): void {
     if (this.checkFor() === undefined) return;
-    const interval = this.expedited ? 0 : this.intervalMs;
-    this.expedited = false;
     this.armedWith = { live, onDead };
-    if (interval === undefined) return;
-    this.timer.arm(interval, () => void this.run(live, onDead));
+    if (this.expedited) {
+      this.expedited = false;
+      void this.run(live, onDead);
+      return;
+    }
+    if (this.intervalMs !== undefined) this.timer.arm(this.intervalMs, () => void this.run(live, onDead));
   }
 
   /**
@@ -60,7 +62,9 @@ export class CrashCheck {
   expedite(): void {
     const armed = this.armedWith;
     if (armed !== undefined && !this.running && this.checkFor() !== undefined) {
-      this.timer.arm(0, () => void this.run(armed.live, armed.onDead));
+      // at once, not through the clock: the exit was seen now
+      this.timer.cancel();
+      void this.run(armed.live, armed.onDead);
       return;
     }
     this.expedited = true;

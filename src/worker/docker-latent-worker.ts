@@ -1,4 +1,5 @@
 import type { StreamName } from '../engine/index.js';
+import { delay } from './clock.js';
 import type { InstanceCheck } from './crash-check.js';
 import { containerSpec } from './container-spec.js';
 import { EngineClients, type EngineConnection } from './docker/connections.js';
@@ -22,6 +23,9 @@ import { reapOrphans } from './reaper.js';
 import { buildProperties, type BuildProperties, type PropertyValue } from './renderable.js';
 import { isPlainObject } from './compatibility.js';
 import { secretsOf } from './docker/secrets.js';
+
+/** How long a crash report waits for the rest of a stopped container's output, in milliseconds. */
+const DRAIN_MS = 5000;
 
 /** What a build may carry for rendering: its properties (Buildbot's build properties). */
 export interface BuildWithProperties {
@@ -153,6 +157,7 @@ export class DockerLatentWorker<Build = BuildWithProperties> extends LatentWorke
     if (inst === undefined) return { ok: false, reason: 'no container was made' };
     return checkContainer({
       docker: inst.record.docker, id: inst.record.id, redactor: this.redactor, lines: () => inst.logs?.lines() ?? [],
+      drained: () => this.drained(inst),
     });
   }
 
@@ -206,13 +211,22 @@ export class DockerLatentWorker<Build = BuildWithProperties> extends LatentWorke
     return { id: created.id, description: `${image} on ${docker.endpoint.url}` };
   }
 
+  /** Resolves when the startup output of a stopped container was read to its end, or after {@link DRAIN_MS}. */
+  private async drained(inst: Instance): Promise<void> {
+    const logs = inst.logs;
+    if (logs === undefined) return;
+    const bound = new AbortController();
+    await Promise.race([logs.ended, delay(this.clock, DRAIN_MS, bound.signal)]);
+    bound.abort();
+  }
+
   /** Readiness the worker decides itself: `running` at once, `healthy` once the healthcheck passes. */
   private async readiness(inst: Instance, signal: AbortSignal): Promise<void> {
     const readiness = this.cfg.readiness;
     if (readiness === 'healthy') {
       await waitHealthy({
         docker: inst.record.docker, id: inst.record.id, workerName: this.name, clock: this.clock, signal,
-        redactor: this.redactor, lines: () => inst.logs?.lines() ?? [],
+        redactor: this.redactor, lines: () => inst.logs?.lines() ?? [], drained: () => this.drained(inst),
       });
     }
     if (readiness === 'healthy' || readiness === 'running') this.attachFor(inst);

@@ -26,6 +26,8 @@ export interface HealthWaitInput {
   readonly redactor: Redactor;
   /** The last lines of output, for the report of a container that stopped. */
   readonly lines: () => readonly string[];
+  /** Resolves once the output of a stopped container was read to its end. */
+  readonly drained: () => Promise<void>;
   readonly pollMs?: number;
 }
 
@@ -36,6 +38,7 @@ export async function waitHealthy(input: HealthWaitInput): Promise<void> {
     const info = await docker.containers.inspect(id, { signal });
     const health = info.State.Health;
     if (info.State.Running !== true) {
+      await input.drained();
       throw new LatentWorkerFailedToSubstantiate(workerName,
         `worker "${workerName}" stopped before it was healthy: ${withOutput(describeExit(id, info), input.lines())}`);
     }

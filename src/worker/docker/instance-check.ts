@@ -18,6 +18,12 @@ export interface InstanceCheckInput {
   readonly id: string;
   /** The last lines of output the startup reader kept (empty: they are asked of the engine). */
   readonly lines: () => readonly string[];
+  /**
+   * Resolves once the startup reader has read everything (the engine ends
+   * the attach of a stopped container after its last output): awaited before
+   * a dead container's lines are read, so the report holds its last words.
+   */
+  readonly drained: () => Promise<void>;
   readonly redactor: Redactor;
   readonly signal?: AbortSignal;
 }
@@ -31,6 +37,7 @@ export async function checkContainer(input: InstanceCheckInput): Promise<Instanc
     info = await docker.containers.inspect(id, call);
   } catch (err) {
     if (!(err instanceof NotFoundError)) throw err;
+    await input.drained();
     return { ok: false, reason: withOutput(`container ${short(id)} was removed behind the worker's back`, input.lines()) };
   }
   const state = info.State;
@@ -58,6 +65,7 @@ export function describeExit(id: string, info: ContainerInspectResponse): string
 
 /** The kept lines, or the last ones the engine has (`logs?tail=100`), redacted. */
 async function output(input: InstanceCheckInput): Promise<readonly string[]> {
+  await input.drained();
   const kept = input.lines();
   if (kept.length > 0) return kept;
   const lines: string[] = [];

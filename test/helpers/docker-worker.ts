@@ -1,0 +1,75 @@
+import {
+  DockerLatentWorker, ManualClock, isNotFound, ownedByFilter,
+  type Docker, type DockerLatentWorkerConfig, type LatentWorkerEvent, type BuildWithProperties,
+} from '../../src/index.js';
+
+/** The master id the worker tests and scenarios use: fixed, so recordings match. */
+export const TEST_MASTER = 'berth-test:/master';
+
+/** A Docker latent worker on a manual clock, with every event it emits kept. */
+export interface TestWorker {
+  readonly worker: DockerLatentWorker<BuildWithProperties>;
+  readonly clock: ManualClock;
+  readonly events: LatentWorkerEvent[];
+}
+
+/** Makes a worker of `docker` on a manual clock (fixed master id, no timer fires unless the test moves time). */
+export function testWorker(docker: Docker, options: Omit<DockerLatentWorkerConfig<BuildWithProperties>, 'docker' | 'clock'>,
+  clock = new ManualClock()): TestWorker {
+  const worker = new DockerLatentWorker<BuildWithProperties>({ masterId: TEST_MASTER, masterFQDN: 'master.test:9989', ...options, docker, clock });
+  const events: LatentWorkerEvent[] = [];
+  worker.on('event', (e) => events.push(e));
+  return { worker, clock, events };
+}
+
+/** The steps reported, in order, as `name` or `name!` for a failed one. */
+export function stepsOf(events: readonly LatentWorkerEvent[]): string[] {
+  return events.flatMap((e) => (e.type === 'step' ? [e.detail?.failed === true ? `${e.step}!` : e.step] : []));
+}
+
+/** The detail of the first step event named `step`. */
+export function stepDetail(events: readonly LatentWorkerEvent[], step: string): Readonly<Record<string, string | number | boolean>> | undefined {
+  for (const e of events) if (e.type === 'step' && e.step === step) return e.detail ?? {};
+  return undefined;
+}
+
+/** The lines of `output` (or `progress`) events. */
+export function linesOf(events: readonly LatentWorkerEvent[], type: 'output' | 'progress' = 'output'): string[] {
+  return events.flatMap((e) => (e.type === type ? [e.line] : []));
+}
+
+/** The containers of `masterId` on the engine, by label (every state). */
+export async function ownedContainers(docker: Docker, masterId = TEST_MASTER): Promise<string[]> {
+  return (await docker.containers.list({ all: true, filters: ownedByFilter(masterId) })).map((c) => c.Id);
+}
+
+/** Removes what a test may have left of `masterId` (unrecorded setup and cleanup). */
+export async function removeOwned(docker: Docker, masterId = TEST_MASTER): Promise<void> {
+  for (const id of await ownedContainers(docker, masterId)) {
+    await docker.containers.remove(id, { force: true, volumes: true }).catch((err: unknown) => {
+      if (!isNotFound(err)) throw err;
+    });
+  }
+}
+
+/** Everything an event says, as one string: to search for secrets. */
+export function everything(values: readonly unknown[]): string {
+  const seen = new Set<unknown>();
+  const walk = (v: unknown): string => {
+    if (v instanceof Error) {
+      if (seen.has(v)) return '';
+      seen.add(v);
+      const own = Object.getOwnPropertyNames(v).map((k) => walk((v as unknown as Record<string, unknown>)[k])).join(' ');
+      return `${v.message} ${v.stack ?? ''} ${own} ${walk(v.cause)}`;
+    }
+    if (typeof v === 'string') return v;
+    if (Array.isArray(v)) return v.map(walk).join(' ');
+    if (typeof v === 'object' && v !== null) {
+      if (seen.has(v)) return '';
+      seen.add(v);
+      return Object.values(v).map(walk).join(' ');
+    }
+    return String(v);
+  };
+  return values.map(walk).join('\n');
+}
