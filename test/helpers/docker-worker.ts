@@ -1,7 +1,10 @@
+import type { Test } from 'tap';
 import {
   DockerLatentWorker, ManualClock, isNotFound, ownedByFilter,
   type Docker, type DockerLatentWorkerConfig, type LatentWorkerEvent, type BuildWithProperties,
 } from '../../src/index.js';
+import { SCRIPT_API, type EngineScript } from './engine-script.js';
+import { replay } from './replay.js';
 
 /** The master id the worker tests and scenarios use: fixed, so recordings match. */
 export const TEST_MASTER = 'berth-test:/master';
@@ -72,4 +75,30 @@ export function everything(values: readonly unknown[]): string {
     return String(v);
   };
   return values.map(walk).join('\n');
+}
+
+/**
+ * Lets the worker run until a timer falls due within `ms` of the clock's
+ * now (a retry or poll it arms once an answer came back), then moves the
+ * clock by `ms`. No sleeping: the event loop turns until the timer is there.
+ */
+export async function advanceWhenArmed(clock: ManualClock, ms: number): Promise<void> {
+  for (let turns = 0; clock.nextDue === undefined || clock.nextDue > clock.now() + ms; turns++) {
+    if (turns > 100_000) throw new Error(`no timer within ${ms} ms was armed`);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  await clock.advance(ms);
+}
+
+/** Lets the event loop turn until `condition` holds (answers travel over real sockets). */
+export async function until(condition: () => boolean, what: string): Promise<void> {
+  for (let turns = 0; !condition(); turns++) {
+    if (turns > 100_000) throw new Error(`gave up waiting for ${what}`);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+/** Runs `body` against a replay of a hand-written script (API pinned to the script's version). */
+export async function scripted<R>(t: Test, script: EngineScript, description: string, body: (docker: Docker) => Promise<R>): Promise<R> {
+  return replay(t, [script.fixture(description)], ({ docker }) => body(docker), { docker: { apiVersion: SCRIPT_API } });
 }
