@@ -44,10 +44,11 @@ export async function checkContainer(input: InstanceCheckInput): Promise<Instanc
   const restarts = info.RestartCount;
   if (state.Restarting === true || state.Status === 'restarting' || restarts > 0) {
     const exit = state.ExitCode !== undefined ? ` (last exit code ${state.ExitCode})` : '';
-    return { ok: false, reason: withOutput(`container ${short(id)} is in a restart loop: restarted ${restarts} time(s)${exit}`, await output(input)) };
+    // running again (or about to): its output does not end, so what was read so far is the report
+    return { ok: false, reason: withOutput(`container ${short(id)} is in a restart loop: restarted ${restarts} time(s)${exit}`, await output(input, false)) };
   }
   if (state.Status === 'exited' || state.Status === 'dead' || state.Status === 'removing') {
-    return { ok: false, reason: withOutput(describeExit(id, info), await output(input)) };
+    return { ok: false, reason: withOutput(describeExit(id, info), await output(input, true)) };
   }
   return { ok: true };
 }
@@ -63,9 +64,13 @@ export function describeExit(id: string, info: ContainerInspectResponse): string
   return `container ${short(id)} ${verb}${code}${notes.length > 0 ? ` (${notes.join('; ')})` : ''}`;
 }
 
-/** The kept lines, or the last ones the engine has (`logs?tail=100`), redacted. */
-async function output(input: InstanceCheckInput): Promise<readonly string[]> {
-  await input.drained();
+/**
+ * The kept lines, or the last ones the engine has (`logs?tail=100`),
+ * redacted. `drain`: the container stopped, so its output ends; wait for
+ * the rest of it first.
+ */
+async function output(input: InstanceCheckInput, drain: boolean): Promise<readonly string[]> {
+  if (drain) await input.drained();
   const kept = input.lines();
   if (kept.length > 0) return kept;
   const lines: string[] = [];
