@@ -101,6 +101,15 @@ export class DockerLatentWorker<Build = BuildWithProperties> extends LatentWorke
     return r === undefined ? undefined : { id: r.id, name: r.name };
   }
 
+  /**
+   * `WORKERPASS`: what the worker inside presents when it connects (the
+   * configured password, or the one generated for this worker object). The
+   * host's authentication compares with it; it is never in an event.
+   */
+  get password(): string {
+    return this.cfg.password;
+  }
+
   /** Containers that could not be removed yet: retried with backoff, and at `shutdown()`. */
   get pendingCleanups(): ReadonlyArray<{ readonly id: string; readonly name: string }> {
     return this.cleanups.records.map((r) => ({ id: r.id, name: r.name }));

@@ -1,7 +1,7 @@
 import type { Test } from 'tap';
 import {
   DockerLatentWorker, ManualClock, isNotFound, ownedByFilter,
-  type Docker, type DockerLatentWorkerConfig, type LatentWorkerEvent, type BuildWithProperties,
+  type Docker, type DockerLatentWorkerConfig, type LatentWorkerEvent, type BuildWithProperties, type WorkerState,
 } from '../../src/index.js';
 import { SCRIPT_API, type EngineScript } from './engine-script.js';
 import { replay } from './replay.js';
@@ -96,6 +96,33 @@ export async function until(condition: () => boolean, what: string): Promise<voi
     if (turns > 100_000) throw new Error(`gave up waiting for ${what}`);
     await new Promise((resolve) => setImmediate(resolve));
   }
+}
+
+/**
+ * Resolves with the first event of `worker` (from now on) that `match`es;
+ * a bounded wait for real engines: rejects after `ms` real milliseconds.
+ */
+export function nextEvent(worker: DockerLatentWorker<BuildWithProperties>, match: (e: LatentWorkerEvent) => boolean, what: string,
+  ms = 60_000): Promise<LatentWorkerEvent> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      worker.off('event', listener);
+      reject(new Error(`no ${what} within ${ms} ms`));
+    }, ms);
+    const listener = (e: LatentWorkerEvent): void => {
+      if (!match(e)) return;
+      clearTimeout(timer);
+      worker.off('event', listener);
+      resolve(e);
+    };
+    worker.on('event', listener);
+  });
+}
+
+/** Resolves when `worker` enters `state` (at once when it is there already); bounded like {@link nextEvent}. */
+export async function stateReached(worker: DockerLatentWorker<BuildWithProperties>, state: WorkerState, ms = 60_000): Promise<void> {
+  if (worker.state === state) return;
+  await nextEvent(worker, (e) => e.type === 'state' && e.to === state, `state ${state}`, ms);
 }
 
 /** Runs `body` against a replay of a hand-written script (API pinned to the script's version). */

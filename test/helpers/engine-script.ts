@@ -87,7 +87,7 @@ export class EngineScript {
     return this.add({
       request: {
         method: 'POST', path: `${V}/build`,
-        query: { dockerfile: 'Dockerfile', t: tag, labels: JSON.stringify(labels), rm: '1', version: '1', ...extra },
+        query: { dockerfile: 'Dockerfile', t: tag, labels: JSON.stringify(labels), rm: '1', forcerm: '1', version: '1', ...extra },
       },
       response: { statusCode: 200, headers: JSON_HEADERS, chunks: messages.map((m) => Buffer.from(`${JSON.stringify(m)}\r\n`).toString('base64')) },
     });

@@ -59,9 +59,15 @@ export function describeExit(id: string, info: ContainerInspectResponse): string
   const notes: string[] = [];
   if (state.OOMKilled === true) notes.push('killed for lack of memory');
   if (typeof state.Error === 'string' && state.Error !== '') notes.push(`engine error: ${state.Error}`);
-  const verb = state.Status === 'dead' ? 'is dead' : state.Status === 'removing' ? 'is being removed' : 'exited';
+  const extra = notes.length > 0 ? ` (${notes.join('; ')})` : '';
+  // the worker removes its containers only after the start: one being removed now is someone else's doing
+  if (state.Status === 'removing') {
+    const code = state.ExitCode !== undefined ? `, exit code ${state.ExitCode}` : '';
+    return `container ${short(id)} is being removed behind the worker's back${code}${extra}`;
+  }
+  const verb = state.Status === 'dead' ? 'is dead' : 'exited';
   const code = state.ExitCode !== undefined ? ` with code ${state.ExitCode}` : '';
-  return `container ${short(id)} ${verb}${code}${notes.length > 0 ? ` (${notes.join('; ')})` : ''}`;
+  return `container ${short(id)} ${verb}${code}${extra}`;
 }
 
 /**

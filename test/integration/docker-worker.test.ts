@@ -1,0 +1,243 @@
+import t, { type Test } from 'tap';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  LatentWorkerCannotSubstantiate, LatentWorkerCrashedError, builtImageName, isNotFound, REDACTED_TEXT,
+  type Docker, type LatentWorkerEvent,
+} from '../../src/index.js';
+import {
+  advanceWhenArmed, everything, linesOf, nextEvent, ownedContainers, removeOwned, stateReached, stepsOf, testWorker,
+} from '../helpers/docker-worker.js';
+import { dockerFor, engineOr, registriesOr, type EngineName, type TestEngine } from '../helpers/engines.js';
+import { shortTempDir } from '../helpers/tmp.js';
+import { TestMaster, connectBackCommand } from '../helpers/worker-master.js';
+
+/**
+ * Docker latent workers on real engines, the way a master uses them: the
+ * container's worker connects back (busybox `nc` on the host's network) to
+ * a TCP "master" in the test and presents WORKERNAME and WORKERPASS; the
+ * master checks them and calls `attached()`. Builds, the idle stop, the
+ * startup output with the password redacted, volumes and binds, Init, a
+ * pull from a private registry with credentials, a build from a Dockerfile,
+ * a crash before connecting, a container removed behind the worker's back,
+ * and the readiness strategies. Time is a manual clock: no timer fires
+ * unless a test moves it.
+ */
+
+const ENGINES: readonly EngineName[] = ['dockerd-20.10', 'podman-4.3', 'dockerd-28.5'];
+const MASTER = 'berth-it:/docker-worker';
+const PASSWORD = 'Pw-5ecret-never-shown';
+
+/** For each engine that is up: a client, and a teardown that leaves no container of this master behind. */
+async function onEngines(t: Test, body: (t: Test, docker: Docker, engine: TestEngine) => Promise<void>): Promise<void> {
+  for (const name of ENGINES) {
+    await t.test(name, async (t) => {
+      const engine = engineOr(t, name);
+      if (!engine) return;
+      const docker = dockerFor(t, engine);
+      await removeOwned(docker, MASTER);
+      t.teardown(() => removeOwned(docker, MASTER));
+      await body(t, docker, engine);
+      t.same(await ownedContainers(docker, MASTER), [], 'no container of this master is left (by label)');
+    });
+  }
+}
+
+/** The first output event whose line matches `re`. */
+function outputLine(worker: Parameters<typeof nextEvent>[0], re: RegExp): Promise<LatentWorkerEvent> {
+  return nextEvent(worker, (e) => e.type === 'output' && re.test(e.line), `an output line matching ${String(re)}`);
+}
+
+t.test('a worker connects back, runs builds, stops when idle; output redacted, volumes and binds, Init', async (t) => {
+  await onEngines(t, async (t, docker, engine) => {
+    const master = await TestMaster.start(t);
+    const dir = shortTempDir(t);
+    mkdirSync(join(dir, 'vol'));
+    mkdirSync(join(dir, 'bind'));
+    writeFileSync(join(dir, 'vol', 'a.txt'), 'from volumes\n');
+    writeFileSync(join(dir, 'bind', 'b.txt'), 'from hostconfig.Binds\n');
+    const { worker, clock, events } = testWorker(docker, {
+      name: 'it_conn', masterId: MASTER, image: engine.image, password: PASSWORD, followStartupLogs: true, masterFQDN: master.address,
+      command: connectBackCommand('cat /vol/a.txt /bind/b.txt; echo "pid 1 is $(cat /proc/1/comm)"'),
+      volumes: [`${dir}/vol:/vol:ro`], hostconfig: { NetworkMode: 'host', Binds: [`${dir}/bind:/bind:ro`] },
+    });
+    t.teardown(() => worker.shutdown());
+    // the output is followed until the worker attaches: let the last line before the connection arrive first
+    master.register(worker, PASSWORD, outputLine(worker, /dialing/));
+    await worker.substantiate();
+    t.equal(worker.state, 'SUBSTANTIATED');
+    t.same(master.logins, [{ name: 'it_conn', accepted: true }], 'the worker presented its name and password');
+    const id = worker.container?.id ?? '';
+    const inspect = await docker.containers.inspect(id);
+    t.equal(inspect.HostConfig.Init, true, 'Init is on by default');
+    const binds = inspect.HostConfig.Binds ?? [];
+    t.ok(binds.some((b) => b.startsWith(`${dir}/vol:/vol:ro`)), 'volumes are among the binds');
+    t.ok(binds.some((b) => b.startsWith(`${dir}/bind:/bind:ro`)), 'hostconfig.Binds kept beside them');
+    const output = linesOf(events);
+    t.same(output.slice(0, 3), ['from volumes', 'from hostconfig.Binds', `pid 1 is ${engine.kind === 'podman' ? 'podman-init' : 'docker-init'}`],
+      'both mounts are readable, and an init process runs the command');
+    t.match(output[3], new RegExp(`^worker it_conn dialing 127\\.0\\.0\\.1:\\d+ \\(pb\\) with password ${REDACTED_TEXT.replace(/[[\]]/g, '\\$&')}$`), 'the password is redacted');
+
+    worker.buildStarted();
+    worker.buildStarted();
+    worker.buildFinished({ success: true });
+    await clock.flush();
+    t.equal(worker.state, 'SUBSTANTIATED', 'a build still runs: no idle stop');
+    worker.buildFinished({ success: true });
+    await clock.flush(); // buildWaitTimeout 0: the stop begins once idle
+    await stateReached(worker, 'NOT_SUBSTANTIATED');
+    t.same(await ownedContainers(docker, MASTER), [], 'the idle stop removed the container');
+    const steps = stepsOf(events).filter((s) => s !== 'ready');
+    t.same(steps, ['render', 'connect', 'stale-cleanup', 'image-check', 'create', 'attach', 'start', 'stop', 'wait', 'remove']);
+    t.notOk(everything(events).includes(PASSWORD), 'no event carries the password');
+  });
+});
+
+t.test('an image pulled from a private registry with credentials; no secret in any event or error', async (t) => {
+  const reg = registriesOr(t);
+  if (!reg) return;
+  await onEngines(t, async (t, docker, engine) => {
+    const image = `${reg.auth}/berth-worker/${engine.name.replace('.', '-')}:pull`;
+    const auth = { username: reg.user, password: reg.password, serveraddress: reg.auth };
+    await docker.images.tag(engine.image, image);
+    await docker.images.push(image, { auth });
+    await docker.images.remove(image);
+    t.teardown(() => docker.images.remove(image).catch((err: unknown) => { if (!isNotFound(err)) throw err; }));
+    t.equal(await docker.images.exists(image), false, 'the engine does not have the image');
+
+    const master = await TestMaster.start(t);
+    const { worker, clock, events } = testWorker(docker, {
+      name: 'it_pull', masterId: MASTER, image, autopull: true, registryAuth: auth, followStartupLogs: true,
+      masterFQDN: master.address, command: connectBackCommand(), hostconfig: { NetworkMode: 'host' },
+    });
+    t.teardown(() => worker.shutdown());
+    // a generated password: the master asks the worker for it
+    master.register(worker, worker.password, outputLine(worker, /dialing/));
+    await worker.substantiate();
+    t.same(master.logins, [{ name: 'it_pull', accepted: true }]);
+    t.ok(stepsOf(events).includes('pull'), 'pulled');
+    t.ok(linesOf(events, 'progress').length > 0, 'with progress');
+    await worker.insubstantiate();
+    await clock.flush();
+
+    // wrong credentials: the start fails, and neither password shows anywhere
+    await docker.images.remove(image).catch(() => undefined);
+    const wrongPassword = `${reg.password}-but-wrong`;
+    const bad = testWorker(docker, {
+      name: 'it_pull_bad', masterId: MASTER, image, autopull: true, masterFQDN: master.address,
+      registryAuth: { username: reg.user, password: wrongPassword, serveraddress: reg.auth }, hostconfig: { NetworkMode: 'host' },
+    });
+    t.teardown(() => bad.worker.shutdown());
+    const err = await bad.worker.substantiate().catch((e: unknown) => e);
+    t.type(err, LatentWorkerCannotSubstantiate, 'a pull refused by the registry is permanent');
+    t.match((err as Error).message, /not found on the engine, and pulling it failed/);
+    const said = everything([...events, ...bad.events, err]);
+    const base64 = (user: string, pass: string): string => Buffer.from(`${user}:${pass}`).toString('base64');
+    for (const secret of [worker.password, bad.worker.password, reg.password, wrongPassword, base64(reg.user, reg.password), base64(reg.user, wrongPassword)]) {
+      t.notOk(said.includes(secret), 'a secret is in no event or error');
+    }
+  });
+});
+
+const DOCKERFILE = (image: string): string => [
+  `FROM ${image} AS base`,
+  'ARG GREETING=none',
+  'RUN echo "greeting: $GREETING" > /greeting',
+  'FROM base AS worker',
+  'CMD ["sh", "-c", "cat /greeting; echo \\"worker $WORKERNAME dialing\\"; { echo \\"$WORKERNAME $WORKERPASS\\"; exec sleep 600; } | exec nc \\"$BUILDMASTER\\" \\"$BUILDMASTER_PORT\\""]',
+  'FROM base AS broken',
+  'RUN echo "about to fail" && exit 7',
+].join('\n');
+
+t.test('a missing image is built from the Dockerfile (target, build args), run, and removed at the stop; a failing build fails the start', async (t) => {
+  await onEngines(t, async (t, docker, engine) => {
+    const master = await TestMaster.start(t);
+    const image = builtImageName('it_build', MASTER);
+    t.teardown(() => docker.images.remove(image).catch((err: unknown) => { if (!isNotFound(err)) throw err; }));
+    const { worker, events } = testWorker(docker, {
+      name: 'it_build', masterId: MASTER, dockerfile: DOCKERFILE(engine.image), target: 'worker', buildargs: { GREETING: 'hello from buildargs' },
+      followStartupLogs: true, masterFQDN: master.address, hostconfig: { NetworkMode: 'host' },
+    });
+    t.teardown(() => worker.shutdown());
+    master.register(worker, worker.password, outputLine(worker, /dialing/));
+    await worker.substantiate();
+    t.equal(linesOf(events)[0], 'greeting: hello from buildargs', 'the target stage, with the build argument');
+    t.match((await docker.images.inspect(image)).Config?.Labels ?? {}, { 'berth.managed': 'true', 'berth.worker': 'it_build', 'berth.master': MASTER });
+    await worker.insubstantiate();
+    t.equal(await docker.images.exists(image), false, 'the image built for the worker is removed with it');
+
+    const broken = testWorker(docker, {
+      name: 'it_build_bad', masterId: MASTER, dockerfile: DOCKERFILE(engine.image), target: 'broken', hostconfig: { NetworkMode: 'host' },
+    });
+    t.teardown(() => broken.worker.shutdown());
+    t.teardown(() => docker.images.remove(builtImageName('it_build_bad', MASTER)).catch(() => undefined));
+    const before = (await docker.containers.list({ all: true })).length;
+    const err = await broken.worker.substantiate().catch((e: unknown) => e);
+    t.equal((await docker.containers.list({ all: true })).length, before, 'the failed step left no container behind (forcerm)');
+    t.type(err, LatentWorkerCannotSubstantiate, 'a failing build is permanent');
+    t.match((err as Error).message, /about to fail/, 'with the tail of the build log');
+    t.notOk(stepsOf(broken.events).includes('create'), 'no container was made');
+  });
+});
+
+t.test('a crash before connecting fails the start early, with the exit code and the last lines', async (t) => {
+  await onEngines(t, async (t, docker, engine) => {
+    const { worker } = testWorker(docker, {
+      name: 'it_crash', masterId: MASTER, image: engine.image, checkInstanceInterval: null, hostconfig: { NetworkMode: 'none' },
+      command: ['sh', '-c', `echo "connecting with $WORKERPASS"; echo "fatal: no master" >&2; exit 3`],
+    });
+    t.teardown(() => worker.shutdown());
+    // no clock moves and polling is off: the exit the waiter saw triggers the check
+    const err = await worker.substantiate().catch((e: unknown) => e);
+    t.type(err, LatentWorkerCrashedError);
+    t.match((err as Error).message, /exited with code 3; its last output:\n/);
+    const lines = ((err as Error).message.split('its last output:\n')[1] ?? '').split('\n').sort();
+    t.same(lines, ['connecting with [redacted]', 'fatal: no master']);
+    await worker.insubstantiate();
+  });
+});
+
+t.test('a container removed behind the worker\'s back is noticed by the crash check', async (t) => {
+  await onEngines(t, async (t, docker, engine) => {
+    const { worker, clock, events } = testWorker(docker, {
+      name: 'it_gone', masterId: MASTER, image: engine.image, hostconfig: { NetworkMode: 'none' },
+      command: ['sh', '-c', 'echo "waiting for nothing"; exec sleep 600'],
+    });
+    t.teardown(() => worker.shutdown());
+    const started = nextEvent(worker, (e) => e.type === 'step' && e.step === 'start', 'the start');
+    const starting = worker.substantiate().catch((e: unknown) => e);
+    await started;
+    await docker.containers.remove(worker.container?.id ?? '', { force: true });
+    // the exit seen by the waiter checks at once; the poll (every 10 s of the clock) would too
+    await advanceWhenArmed(clock, 10_000);
+    const err = await starting;
+    t.type(err, LatentWorkerCrashedError);
+    // dockerd may still be removing it when the check looks (the waiter saw the kill): `is being removed`
+    t.match((err as Error).message, /(was|is being) removed behind the worker's back.*; its last output:\nwaiting for nothing/);
+    t.ok(events.some((e) => e.type === 'check' && !e.ok), 'a failed check was reported');
+    await worker.insubstantiate();
+  });
+});
+
+t.test('readiness: a log line, or running', async (t) => {
+  await onEngines(t, async (t, docker, engine) => {
+    const byLine = testWorker(docker, {
+      name: 'it_line', masterId: MASTER, image: engine.image, readiness: { logLine: /^listening on \d+$/ }, hostconfig: { NetworkMode: 'none' },
+      command: ['sh', '-c', 'echo starting; echo "listening on 8010"; exec sleep 600'],
+    });
+    t.teardown(() => byLine.worker.shutdown());
+    await byLine.worker.substantiate();
+    t.equal(byLine.worker.state, 'SUBSTANTIATED', 'ready when the line came');
+    t.same(byLine.events.flatMap((e) => (e.type === 'step' && e.step === 'ready' ? [e.detail?.readiness] : [])), ['logLine']);
+    await byLine.worker.insubstantiate();
+
+    const running = testWorker(docker, {
+      name: 'it_running', masterId: MASTER, image: engine.image, readiness: 'running', hostconfig: { NetworkMode: 'none' },
+      command: ['sleep', '600'],
+    });
+    t.teardown(() => running.worker.shutdown());
+    await running.worker.substantiate();
+    t.equal((await docker.containers.inspect(running.worker.container?.id ?? '')).State.Running, true, 'ready once it runs');
+    await running.worker.insubstantiate();
+  });
+});
