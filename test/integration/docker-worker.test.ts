@@ -2,7 +2,7 @@ import t, { type Test } from 'tap';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  LatentWorkerCannotSubstantiate, LatentWorkerCrashedError, builtImageName, isNotFound, REDACTED_TEXT,
+  LatentWorkerCannotSubstantiate, LatentWorkerCrashedError, builtImageName, isNotFound, reapOrphans, REDACTED_TEXT,
   type Docker, type LatentWorkerEvent,
 } from '../../src/index.js';
 import {
@@ -36,7 +36,8 @@ async function onEngines(t: Test, body: (t: Test, docker: Docker, engine: TestEn
       if (!engine) return;
       const docker = dockerFor(t, engine);
       await removeOwned(docker, MASTER);
-      t.teardown(() => removeOwned(docker, MASTER));
+      // containers and built images (with podman's labelled layers of a failed build)
+      t.teardown(() => reapOrphans({ docker, masterId: MASTER }));
       await body(t, docker, engine);
       t.same(await ownedContainers(docker, MASTER), [], 'no container of this master is left (by label)');
     });
