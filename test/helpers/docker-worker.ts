@@ -1,9 +1,9 @@
 import type { Test } from 'tap';
 import {
-  DockerLatentWorker, ManualClock, isNotFound, ownedByFilter,
+  DockerLatentWorker, ManualClock, containerName, isNotFound, ownedByFilter,
   type Docker, type DockerLatentWorkerConfig, type LatentWorkerEvent, type BuildWithProperties, type WorkerState,
 } from '../../src/index.js';
-import { SCRIPT_API, type EngineScript } from './engine-script.js';
+import { SCRIPT_API, type EngineScript, type Held } from './engine-script.js';
 import { replay } from './replay.js';
 
 /** The master id the worker tests and scenarios use: fixed, so recordings match. */
@@ -128,4 +128,46 @@ export async function stateReached(worker: DockerLatentWorker<BuildWithPropertie
 /** Runs `body` against a replay of a hand-written script (API pinned to the script's version). */
 export async function scripted<R>(t: Test, script: EngineScript, description: string, body: (docker: Docker) => Promise<R>): Promise<R> {
   return replay(t, [script.fixture(description)], ({ docker }) => body(docker), { docker: { apiVersion: SCRIPT_API } });
+}
+
+/** The held parts of a scripted start: the end of its output, and its exit. */
+export interface StartedScript {
+  readonly attachEnd: Held;
+  readonly exit: Held;
+}
+
+/** What {@link scriptStart} scripts. */
+export interface ScriptedStart {
+  readonly worker: string;
+  readonly id: string;
+  readonly image: string;
+  /** The image is found (default), or missing and then pulled (`pulled`). */
+  readonly pull?: { readonly repo: string; readonly tag: string };
+  readonly output?: ReadonlyArray<{ stream: 'stdout' | 'stderr'; text: string }>;
+  readonly startFailure?: { status: number; message: string };
+  /** The create's body, when the test pins it. */
+  readonly body?: unknown;
+}
+
+/**
+ * The exchanges of a start up to `POST /start`: no leftovers, the image
+ * present (and pulled again when `pull` is given), created, attached, exit
+ * awaited, started.
+ */
+export function scriptStart(s: EngineScript, o: ScriptedStart): StartedScript {
+  s.listContainers([]).image(o.image, true);
+  if (o.pull) s.pull(o.pull.repo, o.pull.tag, [{ status: `Status: Image is up to date for ${o.image}` }]);
+  s.create(containerName(o.worker, TEST_MASTER), o.id, undefined, o.body);
+  const attachEnd = s.attach(o.id, o.output ?? []);
+  const exit = s.wait(o.id, 0);
+  s.start(o.id, o.startFailure);
+  return { attachEnd, exit };
+}
+
+/** A stop of a running container: stop, the exit, remove, the end of the output. */
+export function scriptStop(s: EngineScript, id: string, held: StartedScript): void {
+  s.stop(id);
+  held.exit.after();
+  held.attachEnd.after();
+  s.remove(id);
 }

@@ -93,10 +93,10 @@ export class EngineScript {
     });
   }
 
-  /** `POST /containers/create?name=…`: the id, or an error. */
-  create(name: string, id: string, failure?: { status: number; message: string }): this {
+  /** `POST /containers/create?name=…`: the id, or an error. With `body`, the request's body must be that (`<redacted>` wildcards allowed). */
+  create(name: string, id: string, failure?: { status: number; message: string }, body?: unknown): this {
     return this.add({
-      request: { method: 'POST', path: `${V}/containers/create`, query: { name } },
+      request: { method: 'POST', path: `${V}/containers/create`, query: { name }, ...(body !== undefined ? { body } : {}) },
       response: failure ? error(failure.status, failure.message) : { statusCode: 201, headers: JSON_HEADERS, body: { Id: id, Warnings: [] } },
     });
   }

@@ -3,9 +3,9 @@ import {
   LatentWorkerCannotSubstantiate, LatentWorkerCrashedError, LatentWorkerError, LatentWorkerFailedToSubstantiate,
   containerName, substantiationOutcome,
 } from '../../src/index.js';
-import { EngineScript, containerId, type Held } from '../helpers/engine-script.js';
+import { EngineScript, containerId } from '../helpers/engine-script.js';
 import {
-  TEST_MASTER, advanceWhenArmed, scripted, stepDetail, stepsOf, testWorker, until,
+  TEST_MASTER, advanceWhenArmed, scriptStart, scriptStop, scripted, stepDetail, stepsOf, testWorker, until, type StartedScript,
 } from '../helpers/docker-worker.js';
 
 /**
@@ -18,23 +18,13 @@ import {
 
 const IMAGE = 'busybox:test';
 
-/** The exchanges of a start up to `POST /start`: no leftovers, the image present, created, attached, exit awaited. */
+/** A start of `worker` on the busybox test image. */
 function started(s: EngineScript, worker: string, id: string, output: ReadonlyArray<{ stream: 'stdout' | 'stderr'; text: string }> = [],
-  startFailure?: { status: number; message: string }): { attachEnd: Held; exit: Held } {
-  s.listContainers([]).image(IMAGE, true).create(containerName(worker, TEST_MASTER), id);
-  const attachEnd = s.attach(id, output);
-  const exit = s.wait(id, 0);
-  s.start(id, startFailure);
-  return { attachEnd, exit };
+  startFailure?: { status: number; message: string }): StartedScript {
+  return scriptStart(s, { worker, id, image: IMAGE, output, ...(startFailure ? { startFailure } : {}) });
 }
 
-/** A stop of a running container: stop, the exit, remove, the end of the output. */
-function stopped(s: EngineScript, id: string, held: { attachEnd: Held; exit: Held }): void {
-  s.stop(id);
-  held.exit.after();
-  held.attachEnd.after();
-  s.remove(id);
-}
+const stopped = scriptStop;
 
 t.test('a start refused because the image is for another operating system is permanent; the container is removed', async (t) => {
   const id = containerId('os');
