@@ -10,6 +10,7 @@ import {
 } from '../helpers/docker-worker.js';
 import { dockerFor, engineOr, registriesOr, type EngineName, type TestEngine } from '../helpers/engines.js';
 import { shortTempDir } from '../helpers/tmp.js';
+import { stagedDockerfile } from '../scenarios/worker.js';
 import { TestMaster, connectBackCommand } from '../helpers/worker-master.js';
 
 /**
@@ -140,15 +141,7 @@ t.test('an image pulled from a private registry with credentials; no secret in a
   });
 });
 
-const DOCKERFILE = (image: string): string => [
-  `FROM ${image} AS base`,
-  'ARG GREETING=none',
-  'RUN echo "greeting: $GREETING" > /greeting',
-  'FROM base AS worker',
-  'CMD ["sh", "-c", "cat /greeting; echo \\"worker $WORKERNAME dialing\\"; { echo \\"$WORKERNAME $WORKERPASS\\"; exec sleep 600; } | exec nc \\"$BUILDMASTER\\" \\"$BUILDMASTER_PORT\\""]',
-  'FROM base AS broken',
-  'RUN echo "about to fail" && exit 7',
-].join('\n');
+const DOCKERFILE = (image: string): string => stagedDockerfile(image, connectBackCommand('cat /greeting'));
 
 t.test('a missing image is built from the Dockerfile (target, build args), run, and removed at the stop; a failing build fails the start', async (t) => {
   await onEngines(t, async (t, docker, engine) => {

@@ -111,15 +111,23 @@ export const crash = scenario({
   },
 });
 
-const BUILD_DOCKERFILE = (image: string): string => [
-  `FROM ${image} AS base`,
-  'ARG GREETING=none',
-  'RUN echo "greeting: $GREETING" > /greeting',
-  'FROM base AS worker',
-  'CMD ["sh", "-c", "cat /greeting; echo worker ready; exec sleep 300"]',
-  'FROM base AS broken',
-  'RUN exit 7',
-].join('\n');
+/**
+ * A Dockerfile with a base stage taking the build argument GREETING, a
+ * `worker` stage running `cmd`, and a `broken` stage whose step fails.
+ */
+export function stagedDockerfile(image: string, cmd: readonly string[]): string {
+  return [
+    `FROM ${image} AS base`,
+    'ARG GREETING=none',
+    'RUN echo "greeting: $GREETING" > /greeting',
+    'FROM base AS worker',
+    `CMD ${JSON.stringify(cmd)}`,
+    'FROM base AS broken',
+    'RUN echo "about to fail" && exit 7',
+  ].join('\n');
+}
+
+const BUILD_DOCKERFILE = (image: string): string => stagedDockerfile(image, ['sh', '-c', 'cat /greeting; echo worker ready; exec sleep 300']);
 
 /** A worker with only a Dockerfile: the image is built (target, build args, labels) and removed at the stop. */
 export const build = scenario({
