@@ -264,7 +264,9 @@ export class DockerLatentWorker<Build = BuildWithProperties> extends LatentWorke
     this.reaped = true;
     // a sweep that fails does not fail the start: the step reports it, and the start's own cleanup follows
     await timed(this.clock, this.step, 'reap', () => reapOrphans({ docker, masterId: this.masterId, signal }),
-      (r) => ({ containers: r.containers.length, images: r.images.length, failures: r.failures.length })).catch(() => undefined);
+      (r) => ({
+        containers: r.containers.length, images: r.images.length, volumes: r.volumes.length, networks: r.networks.length, failures: r.failures.length,
+      })).catch(() => undefined);
   }
 
   private imagePlan(o: RenderedDockerOptions, image: string): ImagePlan {

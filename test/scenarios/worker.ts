@@ -209,6 +209,8 @@ const REAP_NAMES = {
   orphanRunning: 'berth-scn-orphan-running', orphanCreated: 'berth-scn-orphan-created', kept: 'berth-scn-kept',
   foreign: 'berth-scn-foreign-master', unlabelled: `${containerName('scn_gone', TEST_MASTER)}-copy`,
 } as const;
+const REAP_VOLUMES = { orphan: 'berth-scn-orphan-volume', kept: 'berth-scn-kept-volume' } as const;
+const REAP_NETWORK = 'berth-scn-orphan-net';
 
 /** Removes the reap scenario's containers and image, whatever is left of them. */
 async function removeReapObjects(docker: Docker): Promise<void> {
@@ -217,6 +219,8 @@ async function removeReapObjects(docker: Docker): Promise<void> {
     await docker.containers.remove(name, { force: true, volumes: true }).catch((err: unknown) => { if (!isNotFound(err)) throw err; });
   }
   await docker.images.remove(builtImageName('scn_gone', TEST_MASTER)).catch((err: unknown) => { if (!isNotFound(err)) throw err; });
+  for (const name of Object.values(REAP_VOLUMES)) await docker.volumes.remove(name).catch((err: unknown) => { if (!isNotFound(err)) throw err; });
+  await docker.networks.remove(REAP_NETWORK).catch((err: unknown) => { if (!isNotFound(err)) throw err; });
 }
 
 /** The orphans of a crashed master, and what must survive the sweep: found by label, never by name. */
@@ -237,6 +241,10 @@ export const reap = scenario({
     await make(REAP_NAMES.foreign, ownerLabels('scn_gone', 'another-master:/elsewhere'));
     // named like the worker's container, but not labelled: someone else's (Buildbot removed such by name prefix, #3800)
     await make(REAP_NAMES.unlabelled, {});
+    // what a host labels as its master's: swept too, unless its worker is kept
+    await docker.volumes.create({ Name: REAP_VOLUMES.orphan, Labels: ownerLabels('scn_gone', TEST_MASTER) });
+    await docker.volumes.create({ Name: REAP_VOLUMES.kept, Labels: ownerLabels('scn_kept', TEST_MASTER) });
+    await docker.networks.create({ Name: REAP_NETWORK, Driver: 'bridge', Internal: true, Labels: ownerLabels('scn_gone', TEST_MASTER) });
   },
   cleanup: (docker) => removeReapObjects(docker),
   async run(docker) {
@@ -249,6 +257,8 @@ export const reap = scenario({
     return {
       containers: result.containers.map((c) => ({ name: c.name, worker: c.worker, state: c.state })).sort((a, b) => a.name.localeCompare(b.name)),
       imageWorkers: [...new Set(result.images.map((i) => i.worker))], imageTags: result.images.flatMap((i) => i.tags),
+      volumes: result.volumes.map((v) => `${v.name} of ${v.worker}`), networks: result.networks.map((n) => `${n.name} of ${n.worker}`),
+      keptVolume: (await docker.volumes.inspect(REAP_VOLUMES.kept)).Name,
       failures: result.failures.map((f) => f.error.message), survivors, imageLeft, again: await reapOrphans({ docker, masterId: TEST_MASTER, keep: ['scn_kept'] }),
     };
   },
@@ -262,7 +272,10 @@ export const reap = scenario({
     t.same(r.failures, []);
     t.same(r.survivors, [REAP_NAMES.kept, REAP_NAMES.foreign, REAP_NAMES.unlabelled].map((n) => `/${n}`), 'kept, foreign and unlabelled containers stay');
     t.equal(r.imageLeft, false);
-    t.same(r.again, { containers: [], images: [], failures: [] }, 'a second sweep finds nothing');
+    t.same(r.volumes, [`${REAP_VOLUMES.orphan} of scn_gone`], 'the labelled volume');
+    t.same(r.networks, [`${REAP_NETWORK} of scn_gone`], 'the labelled network');
+    t.equal(r.keptVolume, REAP_VOLUMES.kept, 'a kept worker\'s volume stays');
+    t.same(r.again, { containers: [], images: [], volumes: [], networks: [], failures: [] }, 'a second sweep finds nothing');
   },
 });
 
