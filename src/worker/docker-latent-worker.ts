@@ -115,13 +115,14 @@ export class DockerLatentWorker<Build = BuildWithProperties> extends LatentWorke
     return this.cleanups.records.map((r) => ({ id: r.id, name: r.name }));
   }
 
-  /** The worker inside connected (see {@link LatentWorker.attached}); ends the startup logs and reports `ready`. */
+  /** The worker inside connected (see {@link LatentWorker.attached}); ends the startup logs (unless followed `'always'`) and reports `ready`. */
   override attached(): void {
     super.attached();
     const inst = this.current;
     if (inst === undefined || inst.ready) return;
     inst.ready = true;
-    inst.logs?.close();
+    // the output is still read (for the crash report ring) only while it is followed
+    if (this.cfg.followStartupLogs !== 'always') inst.logs?.close();
     // from the start request: a quick worker may connect before the engine answered the start
     this.step('ready', this.clock.now() - (inst.startedAt ?? this.clock.now()), { readiness: readinessName(this.cfg) });
   }
@@ -241,12 +242,12 @@ export class DockerLatentWorker<Build = BuildWithProperties> extends LatentWorke
     if (readiness === 'healthy' || readiness === 'running') this.attachFor(inst);
   }
 
-  /** A line of startup output: reported while following, and matched against a `logLine` readiness. */
+  /** A line of the container's output: reported while following, and matched against a `logLine` readiness. */
   private onStartupLine(inst: Instance, stream: StreamName, line: string): void {
-    if (inst.ready) return;
-    if (this.cfg.followStartupLogs) this.reportOutput(stream === 'stderr' ? 'stderr' : 'stdout', line);
+    const follow = this.cfg.followStartupLogs;
+    if (follow === 'always' || (follow && !inst.ready)) this.reportOutput(stream === 'stderr' ? 'stderr' : 'stdout', line);
     const readiness = this.cfg.readiness;
-    if (typeof readiness === 'object' && readiness.logLine.test(line)) this.attachFor(inst);
+    if (!inst.ready && typeof readiness === 'object' && readiness.logLine.test(line)) this.attachFor(inst);
   }
 
   /** Counts the worker of `inst` as attached, unless that instance is no longer the one starting. */

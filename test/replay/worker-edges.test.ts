@@ -5,7 +5,7 @@ import {
 } from '../../src/index.js';
 import { EngineScript, containerId } from '../helpers/engine-script.js';
 import {
-  TEST_MASTER, advanceWhenArmed, scriptStart, scriptStop, scripted, stepDetail, stepsOf, testWorker, until, type StartedScript,
+  TEST_MASTER, advanceWhenArmed, linesOf, scriptStart, scriptStop, scripted, stepDetail, stepsOf, testWorker, until, type StartedScript,
 } from '../helpers/docker-worker.js';
 
 /**
@@ -300,5 +300,26 @@ t.test('readiness "healthy": polled on the clock; unhealthy fails with the healt
     t.type(en, LatentWorkerCannotSubstantiate);
     t.match((en as Error).message, /has no healthcheck/);
     await n.worker.shutdown();
+  });
+});
+
+t.test('followStartupLogs: true reports the output until ready, \'always\' until the container stops; the password is redacted in both', async (t) => {
+  const output = [{ stream: 'stdout' as const, text: 'booting with PASSWORD-1234\nready\nserving\n' }];
+  const s = new EngineScript();
+  const ids = { untilReady: containerId('follow1'), always: containerId('follow2') };
+  stopped(s, ids.untilReady, started(s, 'w_follow', ids.untilReady, output));
+  stopped(s, ids.always, started(s, 'w_always', ids.always, output));
+  await scripted(t, s, 'following the output', async (docker) => {
+    for (const [name, follow, expected] of [
+      ['w_follow', true, ['booting with [redacted]', 'ready']],
+      ['w_always', 'always', ['booting with [redacted]', 'ready', 'serving']],
+    ] as const) {
+      const { worker, events } = testWorker(docker, { name, image: IMAGE, password: 'PASSWORD-1234', followStartupLogs: follow, readiness: { logLine: /^ready$/ } });
+      await worker.substantiate();
+      // one frame: every line is handled before the substantiation settles
+      await until(() => linesOf(events).length >= expected.length, 'the output');
+      t.same(linesOf(events), expected, `followStartupLogs: ${String(follow)}`);
+      await worker.shutdown();
+    }
   });
 });

@@ -1,5 +1,7 @@
 import t from 'tap';
-import { DockerStreamError, authHeaderOf, type ContainerInspectResponse, type ContainerState } from '../../../src/index.js';
+import {
+  DockerStreamError, WorkerConfigError, authHeaderOf, checkConfig, type ContainerInspectResponse, type ContainerState,
+} from '../../../src/index.js';
 import { Redactor, REDACTED_TEXT } from '../../../src/worker/docker/redactor.js';
 import { secretsOf } from '../../../src/worker/docker/secrets.js';
 import { CRASH_REPORT_LINES, describeExit, withOutput } from '../../../src/worker/docker/instance-check.js';
@@ -50,4 +52,20 @@ t.test('a dead container is described by its state; the report carries its last 
   const report = withOutput('gone', many);
   t.equal(report.split('\n').length, CRASH_REPORT_LINES + 1, `at most ${CRASH_REPORT_LINES} lines`);
   t.match(report, /^gone; its last output:\nline 5\n/, 'the last ones');
+});
+
+t.test('followStartupLogs takes true, false or \'always\'', async (t) => {
+  for (const ok of [true, false, 'always'] as const) {
+    t.equal(checkConfig({ name: 'w', image: 'busybox', masterId: 'm', followStartupLogs: ok }).followStartupLogs, ok);
+  }
+  const err = (() => {
+    try {
+      checkConfig({ name: 'w', image: 'busybox', masterId: 'm', followStartupLogs: 'sometimes' as unknown as boolean });
+      return undefined;
+    } catch (e) {
+      return e;
+    }
+  })();
+  t.type(err, WorkerConfigError);
+  t.same((err as WorkerConfigError).problems.map((p) => p.option), ['followStartupLogs']);
 });
