@@ -148,7 +148,8 @@ export class DockerLatentWorker<Build = BuildWithProperties> extends LatentWorke
   protected async stopInstance(fast: boolean): Promise<void> {
     const inst = this.current;
     if (inst === undefined) return;
-    inst.logs?.close();
+    // followed 'always': the last words of the stopping container too
+    if (this.cfg.followStartupLogs !== 'always') inst.logs?.close();
     try {
       await removeContainer(inst.record, { clock: this.clock, report: this.step, fast });
     } catch (err) {
@@ -158,6 +159,7 @@ export class DockerLatentWorker<Build = BuildWithProperties> extends LatentWorke
         `container ${short(inst.record.id)} of worker "${this.name}" could not be removed (${asError(err).message}); it is kept and retried`,
         'ERR_WORKER_CLEANUP_PENDING', { cause: err }));
     } finally {
+      inst.logs?.close();
       if (this.current === inst) this.current = undefined;
     }
   }

@@ -235,3 +235,21 @@ t.test('readiness: a log line, or running', async (t) => {
     await running.worker.insubstantiate();
   });
 });
+
+t.test('stopSignal and stopTimeout reach the container: the stop sends the configured signal', async (t) => {
+  await onEngines(t, async (t, docker, engine) => {
+    const { worker, events } = testWorker(docker, {
+      name: 'it_signal', masterId: MASTER, image: engine.image, hostconfig: { NetworkMode: 'none' }, readiness: { logLine: /^ready$/ },
+      stopSignal: 'SIGUSR1', stopTimeout: 5,
+      // exits 0 on SIGUSR1; the default SIGTERM would end it with 143
+      command: ['sh', '-c', 'trap "exit 0" USR1; echo ready; while true; do sleep 0.1; done'],
+    });
+    t.teardown(() => worker.shutdown());
+    await worker.substantiate();
+    const config = (await docker.containers.inspect(worker.container?.id ?? '')).Config;
+    t.equal(config.StopSignal, engine.kind === 'podman' ? '10' : 'SIGUSR1', 'podman shows the signal\'s number');
+    t.equal(config.StopTimeout, 5);
+    await worker.insubstantiate();
+    t.same(events.flatMap((e) => (e.type === 'step' && e.step === 'wait' ? [e.detail] : [])), [{ exitCode: 0 }], 'it exited by its USR1 trap');
+  });
+});
