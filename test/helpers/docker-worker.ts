@@ -1,7 +1,7 @@
 import type { Test } from 'tap';
 import {
   DockerLatentWorker, ManualClock, containerName, isNotFound, ownedByFilter,
-  type Docker, type DockerLatentWorkerConfig, type LatentWorkerEvent, type BuildWithProperties, type WorkerState,
+  type Clock, type Docker, type DockerLatentWorkerConfig, type LatentWorkerEvent, type BuildWithProperties, type WorkerState,
 } from '../../src/index.js';
 import { SCRIPT_API, type EngineScript, type Held } from './engine-script.js';
 import { replay } from './replay.js';
@@ -9,16 +9,20 @@ import { replay } from './replay.js';
 /** The master id the worker tests and scenarios use: fixed, so recordings match. */
 export const TEST_MASTER = 'berth-test:/master';
 
-/** A Docker latent worker on a manual clock, with every event it emits kept. */
-export interface TestWorker {
+/** A Docker latent worker on a manual clock (or the clock given), with every event it emits kept. */
+export interface TestWorker<C extends Clock = ManualClock> {
   readonly worker: DockerLatentWorker<BuildWithProperties>;
-  readonly clock: ManualClock;
+  readonly clock: C;
   readonly events: LatentWorkerEvent[];
 }
 
+type TestWorkerOptions = Omit<DockerLatentWorkerConfig<BuildWithProperties>, 'docker' | 'clock'>;
+
 /** Makes a worker of `docker` on a manual clock (fixed master id, no timer fires unless the test moves time). */
-export function testWorker(docker: Docker, options: Omit<DockerLatentWorkerConfig<BuildWithProperties>, 'docker' | 'clock'>,
-  clock = new ManualClock()): TestWorker {
+export function testWorker(docker: Docker, options: TestWorkerOptions): TestWorker;
+/** Makes a worker of `docker` on `clock`. */
+export function testWorker<C extends Clock>(docker: Docker, options: TestWorkerOptions, clock: C): TestWorker<C>;
+export function testWorker(docker: Docker, options: TestWorkerOptions, clock: Clock = new ManualClock()): TestWorker<Clock> {
   const worker = new DockerLatentWorker<BuildWithProperties>({ masterId: TEST_MASTER, masterFQDN: 'master.test:9989', ...options, docker, clock });
   const events: LatentWorkerEvent[] = [];
   worker.on('event', (e) => events.push(e));

@@ -1,14 +1,16 @@
 import t, { type Test } from 'tap';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import {
-  LatentWorkerCannotSubstantiate, LatentWorkerCrashedError, builtImageName, isNotFound, reapOrphans, REDACTED_TEXT,
-  type Docker, type LatentWorkerEvent,
+  DockerLatentWorker, LatentWorkerCannotSubstantiate, LatentWorkerCrashedError, LatentWorkerFailedToSubstantiate, ManualClock, systemClock, builtImageName, isNotFound, reapOrphans, REDACTED_TEXT,
+  type BuildWithProperties, type Docker, type LatentWorkerEvent,
 } from '../../src/index.js';
 import {
   advanceWhenArmed, everything, linesOf, nextEvent, ownedContainers, removeOwned, stateReached, stepsOf, testWorker,
 } from '../helpers/docker-worker.js';
 import { dockerFor, engineOr, registriesOr, type EngineName, type TestEngine } from '../helpers/engines.js';
+import { tarOf } from '../helpers/tar.js';
 import { shortTempDir } from '../helpers/tmp.js';
 import { stagedDockerfile } from '../scenarios/worker.js';
 import { TestMaster, connectBackCommand } from '../helpers/worker-master.js';
@@ -251,5 +253,65 @@ t.test('stopSignal and stopTimeout reach the container: the stop sends the confi
     t.equal(config.StopTimeout, 5);
     await worker.insubstantiate();
     t.same(events.flatMap((e) => (e.type === 'step' && e.step === 'wait' ? [e.detail] : [])), [{ exitCode: 0 }], 'it exited by its USR1 trap');
+  });
+});
+
+t.test('the other options reach a real engine: a custom context, entrypoint, user, working dir, host name, env, labels, contract, AutoRemove, a pinned API version', async (t) => {
+  await onEngines(t, async (t, docker, engine) => {
+    const dir = shortTempDir(t);
+    const archive = join(dir, 'context.tar.gz');
+    writeFileSync(archive, gzipSync(await tarOf({
+      Dockerfile: `FROM ${engine.image}\nARG FLAVOUR\nCOPY hello.txt /etc/hello.txt\nRUN echo "$FLAVOUR" > /etc/flavour\n`,
+      'hello.txt': 'hello from the custom context\n',
+    })));
+    const image = builtImageName('it_opts', MASTER);
+    t.teardown(() => docker.images.remove(image).catch((err: unknown) => { if (!isNotFound(err)) throw err; }));
+    // a client of its own, from the address and the pinned version (a given client would bring its own)
+    const worker = new DockerLatentWorker<BuildWithProperties>({
+      name: 'it_opts', masterId: MASTER, dockerHost: engine.host, clock: new ManualClock(), dockerfile: archive, customContext: true, encoding: 'gzip', buildargs: { FLAVOUR: 'vanilla' },
+      entrypoint: ['sh', '-c'], command: ['echo "$(cat /etc/hello.txt) / $(cat /etc/flavour) / $(id -u):$(id -g) in $(pwd) on $(hostname) for $BUILDMASTER:$BUILDMASTER_PORT $BUILDMASTER_PROTOCOL $TEAM"; exec sleep 600'],
+      user: '1234:5678', workingDir: '/tmp', hostname: 'worker-host', env: { TEAM: 'infra' }, labels: { team: 'infra' },
+      masterFQDN: 'master.example', masterPort: 9000, masterProtocol: 'msgpack_experimental_v7', autoRemove: true, version: '1.41',
+      followStartupLogs: true, readiness: { logLine: / for / }, hostconfig: { NetworkMode: 'none' },
+    });
+    const events: LatentWorkerEvent[] = [];
+    worker.on('event', (e) => events.push(e));
+    t.teardown(() => worker.shutdown());
+    await worker.substantiate();
+    t.same(linesOf(events), ['hello from the custom context / vanilla / 1234:5678 in /tmp on worker-host for master.example:9000 msgpack_experimental_v7 infra']);
+    t.match(events.find((e) => e.type === 'step' && e.step === 'connect'), { detail: { apiVersion: '1.41' } }, 'the pinned version');
+    const inspect = await docker.containers.inspect(worker.container?.id ?? '');
+    t.equal(inspect.HostConfig.AutoRemove, true);
+    t.match(inspect.Config.Labels ?? {}, { team: 'infra', 'berth.worker': 'it_opts' });
+    await worker.insubstantiate();
+    t.same(events.filter((e) => e.type === 'stop-error'), [], 'a container the engine removes itself is a finished stop');
+  });
+});
+
+t.test('readiness "healthy" on dockerd: the healthcheck decides; unhealthy fails the start with its log', async (t) => {
+  await onEngines(t, async (t, docker, engine) => {
+    // podman runs healthchecks from systemd timers, which these engines do not have
+    if (engine.kind === 'podman') return;
+    const check = (test: string[]): { Test: string[]; Interval: number; Timeout: number; Retries: number } =>
+      ({ Test: test, Interval: 100_000_000, Timeout: 1_000_000_000, Retries: 1 });
+    // the health is polled on the worker's clock: the system's here, the test only awaits the outcome
+    const healthy = testWorker(docker, {
+      name: 'it_healthy', masterId: MASTER, image: engine.image, readiness: 'healthy', healthcheck: check(['CMD', 'true']),
+      command: ['sleep', '600'], hostconfig: { NetworkMode: 'none' },
+    }, systemClock);
+    t.teardown(() => healthy.worker.shutdown());
+    await healthy.worker.substantiate();
+    t.equal((await docker.containers.inspect(healthy.worker.container?.id ?? '')).State.Health?.Status, 'healthy');
+    await healthy.worker.shutdown();
+
+    const sick = testWorker(docker, {
+      name: 'it_sick', masterId: MASTER, image: engine.image, readiness: 'healthy', healthcheck: check(['CMD-SHELL', 'echo database unreachable; exit 1']),
+      command: ['sleep', '600'], hostconfig: { NetworkMode: 'none' },
+    }, systemClock);
+    t.teardown(() => sick.worker.shutdown());
+    const err = await sick.worker.substantiate().catch((e: unknown) => e);
+    t.type(err, LatentWorkerFailedToSubstantiate);
+    t.match((err as Error).message, /is unhealthy: the last healthchecks said:\n(exit 1: database unreachable\n?)+$/);
+    await sick.worker.shutdown();
   });
 });
