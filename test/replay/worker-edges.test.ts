@@ -5,7 +5,7 @@ import {
 } from '../../src/index.js';
 import { EngineScript, containerId } from '../helpers/engine-script.js';
 import {
-  TEST_MASTER, advanceWhenArmed, linesOf, scriptStart, scriptStop, scripted, stepDetail, stepsOf, testWorker, until, type StartedScript,
+  TEST_MASTER, advanceWhenArmed, everything, linesOf, scriptStart, scriptStop, scripted, stepDetail, stepsOf, testWorker, until, type StartedScript,
 } from '../helpers/docker-worker.js';
 
 /**
@@ -321,5 +321,24 @@ t.test('followStartupLogs: true reports the output until ready, \'always\' until
       t.same(linesOf(events), expected, `followStartupLogs: ${String(follow)}`);
       await worker.shutdown();
     }
+  });
+});
+
+t.test('an engine that quotes the registry credentials back: no secret in any event or error', async (t) => {
+  const auth = { username: 'robot', password: 'reg-Secret-9f8e', serveraddress: 'registry.example' };
+  const basic = Buffer.from(`${auth.username}:${auth.password}`).toString('base64');
+  const s = new EngineScript();
+  s.listContainers([]).image('registry.example/app:1', false)
+    .pull('registry.example/app', '1', [{ message: `unauthorized: credentials ${auth.password} (Basic ${basic}) rejected` }], 500);
+  await scripted(t, s, 'credentials quoted by the engine', async (docker) => {
+    const { worker, events } = testWorker(docker, {
+      name: 'w_secret', image: 'registry.example/app:1', autopull: true, registryAuth: auth, password: 'Worker-Pass-4321',
+    });
+    const err = await worker.substantiate().catch((e: unknown) => e);
+    t.type(err, LatentWorkerCannotSubstantiate);
+    t.match((err as Error).message, /pulling it failed: unauthorized: credentials \[redacted\] \(Basic \[redacted\]\) rejected/);
+    await worker.shutdown();
+    const said = everything([...events, err]);
+    for (const secret of [auth.password, basic, 'Worker-Pass-4321']) t.notOk(said.includes(secret), 'a secret is in no event or error');
   });
 });
