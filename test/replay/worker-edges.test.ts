@@ -342,3 +342,26 @@ t.test('an engine that quotes the registry credentials back: no secret in any ev
     for (const secret of [auth.password, basic, 'Worker-Pass-4321']) t.notOk(said.includes(secret), 'a secret is in no event or error');
   });
 });
+
+t.test('a wait that never answers is given up after the stop timeout and a margin; the container is removed anyway', async (t) => {
+  const id = containerId('stuck');
+  const s = new EngineScript();
+  const held = started(s, 'w_stuck', id);
+  s.stop(id);
+  // the exit never comes (a daemon that lost track of it): the removal goes on without it
+  s.remove(id);
+  held.attachEnd.after();
+  await scripted(t, s, 'wait never answers', async (docker) => {
+    const { worker, clock, events } = testWorker(docker, { name: 'w_stuck', image: IMAGE, readiness: 'running', stopTimeout: 2 });
+    await worker.substantiate();
+    const stopping = worker.insubstantiate();
+    await until(() => clock.nextDue !== undefined, 'the bound of the wait');
+    t.equal((clock.nextDue ?? 0) - clock.now(), 2000 + 30_000, 'the only timer: the bound of the wait');
+    await clock.advance(2000 + 30_000);
+    await stopping;
+    t.same(stepDetail(events, 'wait'), { timedOut: true }, 'bounded by stopTimeout (2 s) + 30 s');
+    t.same(stepsOf(events).slice(-3), ['stop', 'wait', 'remove']);
+    t.same(worker.pendingCleanups, []);
+    await worker.shutdown();
+  });
+});
