@@ -315,3 +315,22 @@ t.test('readiness "healthy" on dockerd: the healthcheck decides; unhealthy fails
     await sick.worker.shutdown();
   });
 });
+
+t.test('networkingConfig and platform reach a real engine', async (t) => {
+  await onEngines(t, async (t, docker, engine) => {
+    const network = `berth-it-worker-net`;
+    await docker.networks.remove(network).catch((err: unknown) => { if (!isNotFound(err)) throw err; });
+    await docker.networks.create({ Name: network, Driver: 'bridge', Internal: true });
+    t.teardown(() => docker.networks.remove(network).catch((err: unknown) => { if (!isNotFound(err)) throw err; }));
+    const { worker } = testWorker(docker, {
+      name: 'it_net', masterId: MASTER, image: engine.image, readiness: 'running', command: ['sleep', '600'],
+      hostconfig: { NetworkMode: network }, networkingConfig: { EndpointsConfig: { [network]: { Aliases: ['build-worker'] } } },
+      platform: `linux/${process.arch === 'arm64' ? 'arm64' : 'amd64'}`,
+    });
+    t.teardown(() => worker.shutdown());
+    await worker.substantiate();
+    const inspect = await docker.containers.inspect(worker.container?.id ?? '');
+    t.ok((inspect.NetworkSettings.Networks?.[network]?.Aliases ?? []).includes('build-worker'), 'on the network, with its alias');
+    await worker.insubstantiate();
+  });
+});
