@@ -39,6 +39,25 @@ export interface FixtureResponse {
   chunks?: string[];
   /** The client hung up before the engine ended the stream: replay keeps it open. */
   open?: boolean;
+  /**
+   * When the engine sent the parts of a long answer, counted in requests the
+   * client had made by then (this one included): replay holds each part
+   * until it has seen as many requests. Parts not listed (or 0) went out at
+   * once. This keeps what a client saw in order: the result of a wait
+   * registered before a start arrives after the stop that ended the
+   * container, not with the wait's headers.
+   */
+  timing?: ResponseTiming;
+}
+
+/** See {@link FixtureResponse.timing}. */
+export interface ResponseTiming {
+  /** For each of `chunks`: the requests made before the engine sent it (0: at once). */
+  chunks?: number[];
+  /** For a `body` or `bodyText`: the requests made before the engine had sent it whole. */
+  body?: number;
+  /** The requests made before the engine ended the stream. */
+  end?: number;
 }
 
 /** A chunk the engine sent on an upgraded (hijacked) connection. */
@@ -46,6 +65,8 @@ export interface UpgradeChunk {
   data: string;
   /** How many bytes the client had sent before the engine sent this chunk. */
   afterClientBytes?: number;
+  /** How many requests (this one included) the client had made before the engine sent this chunk. */
+  afterRequests?: number;
 }
 
 /** A recorded hijack: the 101 head, then raw bytes each way. */
@@ -56,6 +77,8 @@ export interface FixtureUpgrade {
   fromClient: string[];
   /** The engine ended its side after the last chunk (default true). */
   end?: boolean;
+  /** How many requests the client had made before the engine ended its side (replay holds the end until then). */
+  endAfterRequests?: number;
 }
 
 /**

@@ -5,4 +5,5 @@ export { Scrubber } from './scrub.js';
 export {
   loadFixture, saveFixture, matchesValue, matchesQuery, ANY, REDACTED,
   type Fixture, type Exchange, type FixtureRequest, type FixtureResponse, type FixtureUpgrade, type FixtureFault, type UpgradeChunk,
+  type ResponseTiming,
 } from './fixture.js';

@@ -6,7 +6,9 @@ import type { Duplex } from 'node:stream';
 import { resolveEndpoint, type Endpoint, type TlsOptions } from '../engine/endpoint.js';
 import { loadTls } from '../engine/transport.js';
 import { claimSocketPath } from './socket-path.js';
-import { queryRecord, saveFixture, type Exchange, type Fixture, type FixtureRequest, type UpgradeChunk } from './fixture.js';
+import {
+  queryRecord, saveFixture, type Exchange, type Fixture, type FixtureRequest, type FixtureResponse, type ResponseTiming, type UpgradeChunk,
+} from './fixture.js';
 import { Scrubber } from './scrub.js';
 
 /**
@@ -199,13 +201,22 @@ export class RecordingProxy {
       res.writeHead(er.statusCode ?? 502, er.statusMessage, er.headers);
       res.flushHeaders();
       const chunks: Buffer[] = [];
-      er.on('data', (d: Buffer) => { chunks.push(d); res.write(d); });
+      const sentAfter: number[] = [];
+      er.on('data', (d: Buffer) => {
+        if (d.length === 0) return;
+        chunks.push(d);
+        sentAfter.push(this.order);
+        res.write(d);
+      });
       const finish = (open: boolean): void => {
         if (slot.exchange !== undefined) return;
         engineDone = true;
         res.end();
         const request = this.recordRequest(req, Buffer.concat(keep), bytes);
-        slot.exchange = { request, response: this.scrubber.response(er, headers, chunks, open, req.method === 'HEAD') };
+        const response = this.scrubber.response(er, headers, chunks, open, req.method === 'HEAD');
+        const timing = responseTiming(response, slot.order + 1, sentAfter, open ? 0 : this.order);
+        if (timing) response.timing = timing;
+        slot.exchange = { request, response };
       };
       er.on('end', () => finish(false));
       er.on('close', () => finish(clientGone));
@@ -257,8 +268,12 @@ export class RecordingProxy {
       for (let i = 0; i < er.rawHeaders.length; i += 2) headerLines[er.rawHeaders[i] as string] = er.rawHeaders[i + 1] as string;
       const statusLine = `HTTP/${er.httpVersion} ${er.statusCode ?? 101} ${er.statusMessage ?? ''}`.trimEnd();
       socket.write(`${statusLine}\r\n${Object.entries(headerLines).map(([k, v]) => `${k}: ${v}\r\n`).join('')}\r\n`);
+      const own = slot.order + 1;
       const send = (d: Buffer): void => {
-        toClient.push(clientBytes ? { data: d.toString('base64'), afterClientBytes: clientBytes } : { data: d.toString('base64') });
+        const chunk: UpgradeChunk = { data: d.toString('base64') };
+        if (clientBytes) chunk.afterClientBytes = clientBytes;
+        if (this.order > own) chunk.afterRequests = this.order;
+        toClient.push(chunk);
         socket.write(d);
       };
       if (engineHead.length) send(engineHead);
@@ -272,10 +287,9 @@ export class RecordingProxy {
         if (done) return;
         done = true;
         socket.end();
-        slot.exchange = {
-          request: this.recordRequest(req, body, length),
-          upgrade: this.scrubber.upgrade({ statusLine, headers: headerLines, toClient, fromClient: fromClient.map((b) => b.toString('base64')) }),
-        };
+        const upgrade = this.scrubber.upgrade({ statusLine, headers: headerLines, toClient, fromClient: fromClient.map((b) => b.toString('base64')) });
+        if (this.order > own) upgrade.endAfterRequests = this.order;
+        slot.exchange = { request: this.recordRequest(req, body, length), upgrade };
       };
       upgraded.on('end', finish);
       upgraded.on('close', finish);
@@ -305,6 +319,24 @@ export class RecordingProxy {
       if (slot.exchange === undefined) this.pending = this.pending.filter((p) => p !== slot);
     });
   }
+}
+
+/**
+ * When the parts of a response were sent, in requests the client had made by
+ * then, keeping only what came after later requests (`own`: the count when
+ * this request arrived); undefined when everything went out at once.
+ */
+function responseTiming(response: FixtureResponse, own: number, sentAfter: readonly number[], endedAfter: number): ResponseTiming | undefined {
+  const later = (n: number | undefined): number => (n !== undefined && n > own ? n : 0);
+  const timing: ResponseTiming = {};
+  if (response.chunks) {
+    const chunks = sentAfter.map(later);
+    if (chunks.some((n) => n > 0)) timing.chunks = chunks;
+  } else if (later(sentAfter.at(-1)) > 0) {
+    timing.body = later(sentAfter.at(-1));
+  }
+  if (later(endedAfter) > (timing.chunks?.at(-1) ?? timing.body ?? 0)) timing.end = later(endedAfter);
+  return Object.keys(timing).length > 0 ? timing : undefined;
 }
 
 const DROP = new Set(['date', 'content-length', 'transfer-encoding', 'connection', 'keep-alive']);

@@ -390,8 +390,43 @@ export class ReplayServer {
       res.once('finish', resolve);
       res.once('close', resolve);
     });
-    if (this.writeResponse(ex.response, res, method) === 'open') this.markAnswered(entry);
+    const written = ex.response.timing ? await this.writeTimedResponse(ex.response, res, method) : this.writeResponse(ex.response, res, method);
+    if (written === 'open') this.markAnswered(entry);
     else await sent.then(() => this.markAnswered(entry));
+  }
+
+  /**
+   * Resolves once `count` requests were seen (true), or `closed` settles
+   * first (false): how a recorded part of an answer waits for its time.
+   */
+  private async gate(count: number | undefined, closed: Promise<void>): Promise<boolean> {
+    if (!count || this.requests.length >= count) return true;
+    return Promise.race([this.waitForRequests(count).then(() => true), closed.then(() => false)]);
+  }
+
+  /** Writes a response whose parts the engine sent only after later requests (see `FixtureResponse.timing`). */
+  private async writeTimedResponse(r: FixtureResponse, res: ServerResponse, method: string): Promise<'ended' | 'open'> {
+    const timing = r.timing ?? {};
+    const closed = new Promise<void>((resolve) => res.once('close', resolve));
+    const headers = replayHeaders(r.headers);
+    if (r.chunks) {
+      res.writeHead(r.statusCode, r.statusMessage, headers);
+      res.flushHeaders();
+      for (const [i, c] of r.chunks.entries()) {
+        if (!await this.gate(timing.chunks?.[i], closed)) return 'ended';
+        res.write(Buffer.from(c, 'base64'));
+      }
+      if (r.open) return 'open';
+      if (await this.gate(timing.end, closed)) res.end();
+      return 'ended';
+    }
+    const payload = r.bodyText !== undefined ? Buffer.from(r.bodyText, 'utf8')
+      : r.body !== undefined ? Buffer.from(`${JSON.stringify(r.body)}\n`, 'utf8') : Buffer.alloc(0);
+    if (method !== 'HEAD') headers['content-length'] = String(payload.length);
+    res.writeHead(r.statusCode, r.statusMessage, headers);
+    res.flushHeaders();
+    if (await this.gate(Math.max(timing.body ?? 0, timing.end ?? 0), closed)) res.end(method === 'HEAD' ? undefined : payload);
+    return 'ended';
   }
 
   /** Writes a recorded response; `open` when it stays open (the recorded client hung up first). */
@@ -494,17 +529,19 @@ export class ReplayServer {
     // output the engine had ready with its answer goes out in the same write as the head, so the client
     // gets bytes in the read that ends the head (as from an engine that writes fast) deterministically
     let ready = 0;
-    while (ready < chunks.length && !chunks[ready]?.afterClientBytes) ready++;
+    while (ready < chunks.length && !chunks[ready]?.afterClientBytes && !chunks[ready]?.afterRequests) ready++;
+    const closed = new Promise<void>((resolve) => socket.once('close', resolve));
     const lines = [u.statusLine];
     for (const [k, v] of Object.entries(u.headers)) lines.push(`${k}: ${v}`);
     socket.write(Buffer.concat([Buffer.from(`${lines.join('\r\n')}\r\n\r\n`), ...chunks.slice(0, ready).map((c) => Buffer.from(c.data, 'base64'))]));
     for (const chunk of chunks.slice(ready)) {
       if (chunk.afterClientBytes) await waitFor(chunk.afterClientBytes);
-      if (socket.destroyed) return;
+      if (!await this.gate(chunk.afterRequests, closed) || socket.destroyed) return;
       socket.write(Buffer.from(chunk.data, 'base64'));
     }
     if (u.end === false) return;
     await waitFor(expected);
+    if (!await this.gate(u.endAfterRequests, closed)) return;
     if (!socket.destroyed) socket.end();
   }
 }

@@ -140,3 +140,23 @@ export class ManualClock implements Clock {
     return best;
   }
 }
+
+/**
+ * Resolves after `ms` milliseconds of `clock` time: `true` when the time
+ * passed, `false` as soon as `signal` aborts (never rejects, so a caller
+ * decides what an abort means).
+ */
+export function delay(clock: Clock, ms: number, signal?: AbortSignal): Promise<boolean> {
+  if (signal?.aborted) return Promise.resolve(false);
+  return new Promise<boolean>((resolve) => {
+    const onAbort = (): void => {
+      clock.clearTimeout(handle);
+      resolve(false);
+    };
+    const handle = clock.setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve(true);
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}

@@ -1,3 +1,4 @@
+import type { ContainerCreateRequest, HostConfig } from '../engine/index.js';
 import { environmentList, workerEnvironment, type MasterProtocol } from './environment.js';
 import { workerLabels } from './labels.js';
 import { parseMasterAddress } from './master-address.js';
@@ -7,36 +8,8 @@ import { containerVolumes } from './volumes.js';
 
 /**
  * The `POST /containers/create` request of a worker container, as a pure
- * function of the rendered options. The wire types below are the fields
- * berth sets (Engine API names); the engine client's own create-body type
- * replaces them once it exists.
+ * function of the rendered options, in the engine client's own wire types.
  */
-
-/** `HostConfig` of the create body: the fields berth sets, and whatever else the user passed. */
-export interface ContainerHostConfig {
-  Binds?: string[];
-  Init?: boolean;
-  AutoRemove?: boolean;
-  NetworkMode?: string;
-  [key: string]: unknown;
-}
-
-/** The body of `POST /containers/create`, as far as berth sets it. */
-export interface ContainerCreateBody {
-  Image: string;
-  Cmd?: string[];
-  Entrypoint?: string[];
-  Env: string[];
-  Labels: Record<string, string>;
-  Hostname?: string;
-  User?: string;
-  WorkingDir?: string;
-  StopSignal?: string;
-  StopTimeout?: number;
-  /** Anonymous volumes (`docker -v /path`). */
-  Volumes?: Record<string, Record<string, never>>;
-  HostConfig: ContainerHostConfig;
-}
 
 /** What creating the container takes: its name and platform (query parameters) and the body. */
 export interface ContainerSpec {
@@ -44,7 +17,7 @@ export interface ContainerSpec {
   readonly name: string;
   /** `?platform=` (API ≥ 1.41), when configured. */
   readonly platform: string | undefined;
-  readonly body: ContainerCreateBody;
+  readonly body: ContainerCreateRequest;
 }
 
 /** What the container is made from. */
@@ -69,19 +42,20 @@ export interface ContainerSpecInput {
  *   mounts of `volumes` (Buildbot replaced the user's `Binds`), `Init: true` unless set,
  *   `AutoRemove` from `autoRemove`;
  * - `Volumes`: anonymous volumes; `Cmd`, `Entrypoint`, `Hostname`, `User`, `WorkingDir`,
- *   `StopSignal`, `StopTimeout` when configured.
+ *   `StopSignal`, `StopTimeout`, `Healthcheck`, `NetworkingConfig` when configured.
  * @throws VolumeSpecError for malformed volumes or two mounts on one path; DockerConfigError for reserved labels or variables
  */
 export function containerSpec(input: ContainerSpecInput): ContainerSpec {
   const o = input.options;
   const userBinds = Array.isArray(o.hostconfig.Binds) ? (o.hostconfig.Binds as string[]) : [];
+  // the user's host config is passed through as given: berth checks the keys it reads, the engine the rest
   const mounts = containerVolumes([...userBinds, ...o.volumes]);
-  const hostConfig: ContainerHostConfig = { ...o.hostconfig, Binds: mounts.binds };
+  const hostConfig: HostConfig = { ...(o.hostconfig as HostConfig), Binds: mounts.binds };
   if (!('Init' in o.hostconfig)) hostConfig.Init = true;
   if (o.autoRemove !== undefined) hostConfig.AutoRemove = o.autoRemove;
   const master = parseMasterAddress(o.masterFQDN, input.masterPort);
   const env = workerEnvironment({ master, workerName: input.workerName, password: input.password, protocol: input.protocol }, o.env);
-  const body: ContainerCreateBody = {
+  const body: ContainerCreateRequest = {
     Image: input.image,
     Env: environmentList(env),
     Labels: workerLabels(input.workerName, input.masterId, o.labels),
@@ -95,5 +69,7 @@ export function containerSpec(input: ContainerSpecInput): ContainerSpec {
   if (o.stopSignal !== undefined) body.StopSignal = o.stopSignal;
   if (o.stopTimeout !== undefined) body.StopTimeout = o.stopTimeout;
   if (Object.keys(mounts.volumes).length > 0) body.Volumes = mounts.volumes;
+  if (o.healthcheck !== undefined) body.Healthcheck = o.healthcheck;
+  if (o.networkingConfig !== undefined) body.NetworkingConfig = o.networkingConfig;
   return { name: containerName(input.workerName, input.masterId), platform: o.platform, body };
 }

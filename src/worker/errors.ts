@@ -107,6 +107,32 @@ export class LatentWorkerCannotSubstantiate extends LatentWorkerError {
 }
 
 /**
+ * The image could not be built from `dockerfile`: a step failed, the
+ * Dockerfile is wrong, the context cannot be read. Permanent, like a missing
+ * image (Buildbot only logged the failure and then reported the image as not
+ * found). Code `ERR_WORKER_IMAGE_BUILD`.
+ */
+export class LatentWorkerImageBuildError extends LatentWorkerCannotSubstantiate {
+  override readonly code = 'ERR_WORKER_IMAGE_BUILD';
+  /** The image that was being built. */
+  readonly image: string;
+  /** The failed `RUN`'s exit code, when the engine said. */
+  readonly exitCode: number | undefined;
+  /** The last lines of the build's output, redacted. */
+  readonly log: readonly string[];
+
+  constructor(workerName: string, image: string, why: string, details: { exitCode?: number | undefined; log?: readonly string[]; cause?: unknown } = {}) {
+    const log = details.log ?? [];
+    const code = details.exitCode !== undefined ? ` (exit code ${details.exitCode})` : '';
+    const tail = log.length > 0 ? `; last output:\n${log.join('\n')}` : '';
+    super(workerName, `worker "${workerName}": building image "${image}" failed: ${why}${code}${tail}`, { cause: details.cause });
+    this.image = image;
+    this.exitCode = details.exitCode;
+    this.log = log;
+  }
+}
+
+/**
  * Every caller waiting for a start cancelled it through its signal. A
  * {@link DockerAbortError}: `reason` is the signal's reason. Code `ERR_WORKER_CANCELLED`.
  */

@@ -67,6 +67,8 @@ export type LatentWorkerEvent = EventBase & (
   | { readonly type: 'step'; readonly step: string; readonly durationMs: number; readonly detail?: Readonly<Record<string, string | number | boolean>> }
   /** A line of the instance's output (startup logs), reported with `reportOutput`. */
   | { readonly type: 'output'; readonly stream: 'stdout' | 'stderr'; readonly line: string }
+  /** A line of progress of a step (a build's output, a pull's status), reported with `reportProgress`. */
+  | { readonly type: 'progress'; readonly step: string; readonly line: string }
 );
 
 /** The `type`s of {@link LatentWorkerEvent}. */

@@ -7,7 +7,7 @@ export { WorkerState, TRANSITIONS, WORKER_STATES, nextState, hasStartAttempt, ty
 export * from './errors.js';
 export type { InstanceInfo, LatentWorkerEvent, LatentWorkerEventType, LatentWorkerEventBody, LatentWorkerEvents, IdleReason } from './events.js';
 export type { InstanceCheck } from './crash-check.js';
-export { systemClock, ManualClock, type Clock, type TimerHandle } from './clock.js';
+export { systemClock, ManualClock, delay, type Clock, type TimerHandle } from './clock.js';
 export { CompatibilityTracker, deepEqual, isPlainObject } from './compatibility.js';
 export { ConfigProblems } from './config-problems.js';
 export {
@@ -35,5 +35,12 @@ export { engineHostConfigName, CONTEXT_ENCODINGS } from './option-checks.js';
 export { imageReferenceProblem } from './image-reference.js';
 export { splitShellWords } from './shell-words.js';
 export {
-  containerSpec, type ContainerSpec, type ContainerSpecInput, type ContainerCreateBody, type ContainerHostConfig,
+  containerSpec, type ContainerSpec, type ContainerSpecInput,
 } from './container-spec.js';
+export { DockerLatentWorker, type DockerLatentWorkerConfig, type BuildWithProperties } from './docker-latent-worker.js';
+export type { EngineConnection, DockerProvider } from './docker/connections.js';
+export type { DockerWorkerStep, StepDetail } from './docker/steps.js';
+export { REDACTED_TEXT } from './docker/redactor.js';
+export {
+  reapOrphans, type ReapOptions, type ReapResult, type ReapedContainer, type ReapedImage, type ReapedResource, type ReapFailure,
+} from './reaper.js';

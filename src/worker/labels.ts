@@ -35,9 +35,9 @@ export function workerLabels(workerName: string, masterId: string, userLabels: R
 }
 
 /** A `filters` value for `GET /containers/json` (and images, volumes): label conditions, all of which must hold. */
-export interface LabelFilter {
+export type LabelFilter = {
   readonly label: string[];
-}
+};
 
 /**
  * The filter that finds what master `masterId` owns: every worker's objects,

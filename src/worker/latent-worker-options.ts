@@ -23,7 +23,8 @@ export interface LatentWorkerOptions {
   missingTimeout?: number | null;
   /**
    * Seconds between crash checks (`checkInstance()`) while a started
-   * instance has not attached. `0` or `null` turns the check off. Default 10.
+   * instance has not attached. `0` or `null` turns the polling off (an
+   * instance that reports its own death is still checked). Default 10.
    */
   checkInstanceInterval?: number | null;
   /**

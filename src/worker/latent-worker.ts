@@ -222,6 +222,21 @@ export abstract class LatentWorker<Build = unknown> extends EventEmitter<LatentW
     this.report({ type: 'output', stream, line });
   }
 
+  /** Reports a line of progress of a step (a build's output, a pull's status) on the `event` channel. */
+  protected reportProgress(step: string, line: string): void {
+    this.report({ type: 'progress', step, line });
+  }
+
+  /**
+   * Tells the worker its instance may have died before attaching (its exit
+   * was seen): the crash check runs now instead of at its next interval,
+   * even when polling is off. Ignored unless a started instance is waiting
+   * to attach.
+   */
+  protected checkInstanceSoon(): void {
+    this.lifecycle.checkSoon();
+  }
+
   /** @internal Broken invariants of the current state (empty when all hold); for tests. */
   invariantViolations(): string[] {
     return this.lifecycle.invariantViolations();

@@ -89,6 +89,11 @@ export class WorkerLifecycle<Build> {
     if (this.quarantine.exit()) this.report({ type: 'quarantine-end' });
   }
 
+  /** The instance may have died before attaching: run the crash check now rather than at its interval. */
+  checkSoon(): void {
+    if (this.current === 'SUBSTANTIATING_STARTING' && this.attempt !== undefined) this.crashCheck.expedite();
+  }
+
   /** The compatibility test by rendering (the default of `isCompatibleWithBuild`). */
   compatibleByRendering(build: Build | undefined): Promise<boolean> {
     return this.compatibility.isCompatible(build);

@@ -114,6 +114,24 @@ export const stopSignalCheck = then(isString, (v) =>
 export const stopTimeoutCheck: ValueCheck = (v) =>
   Number.isInteger(v) && (v as number) >= 0 ? undefined : `must be a whole number of seconds, got ${String(v)}`;
 
+/** A plain object (passed through to the engine, which checks its fields). */
+export const isObject: ValueCheck = (v) => (isPlainObject(v) ? undefined : `must be an object, got ${describeType(v)}`);
+
+/** A healthcheck: `Test` an array of strings (`NONE`, `CMD …`, `CMD-SHELL …`), durations whole non-negative nanoseconds. */
+export const healthcheckCheck: ValueCheck = (v) => {
+  if (!isPlainObject(v)) return `must be an object, got ${describeType(v)}`;
+  const { Test: test, ...rest } = v;
+  if (test !== undefined && (!Array.isArray(test) || !test.every((w) => typeof w === 'string'))) return 'Test must be an array of strings';
+  if (Array.isArray(test) && test.length > 0 && !['NONE', 'CMD', 'CMD-SHELL'].includes(test[0] as string)) {
+    return `Test must start with NONE, CMD or CMD-SHELL, got ${JSON.stringify(test[0])}`;
+  }
+  for (const [key, n] of Object.entries(rest)) {
+    if (!['Interval', 'Timeout', 'Retries', 'StartPeriod', 'StartInterval'].includes(key)) return `unknown field ${key}`;
+    if (!Number.isSafeInteger(n) || (n as number) < 0) return `${key} must be a whole number ≥ 0 (durations in nanoseconds), got ${String(n)}`;
+  }
+  return undefined;
+};
+
 /** A command: a string (split like a shell does) or an array of strings. */
 export const commandCheck: ValueCheck = (v) => {
   if (typeof v === 'string') return fromThrow(splitShellWords)(v);

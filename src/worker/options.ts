@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
-import type { TlsOptions } from '../engine/index.js';
+import { Docker, RegistryAuth, type AuthOption, type HealthConfig, type NetworkingConfig, type TlsOptions } from '../engine/index.js';
+import type { DockerProvider } from './docker/connections.js';
 import { isPlainObject } from './compatibility.js';
 import { ConfigProblems, describeType } from './config-problems.js';
 import { MASTER_PROTOCOLS, type MasterProtocol } from './environment.js';
@@ -9,7 +10,7 @@ import {
   apiVersionCheck, buildTargetCheck, commandCheck, dockerHostCheck, encodingCheck, envEntryCheck, hostConfigKeyCheck,
   HOST_CONFIG_CHECKS, hostnameCheck, imageCheck, isBoolean, isNonEmptyString, isString, labelKeyCheck, platformCheck,
   portCheck, protocolCheck, readinessCheck, stopSignalCheck, stopTimeoutCheck, tlsCheck, userCheck, volumeCheck,
-  workingDirCheck, type CONTEXT_ENCODINGS, type READINESS, type ValueCheck,
+  workingDirCheck, healthcheckCheck, isObject, type CONTEXT_ENCODINGS, type READINESS, type ValueCheck,
 } from './option-checks.js';
 import { generatePassword } from './password.js';
 import { renderAll, type BuildProperties, type PropertyValue, type Renderable } from './renderable.js';
@@ -81,8 +82,12 @@ export interface DockerLatentWorkerOptions extends LatentWorkerOptions {
   alwaysPull?: Renderable<boolean>;
   /** The container's host name. Default: the engine's (the short container id). */
   hostname?: Renderable<string>;
-  /** Copy the container's output to `output` events until the worker attaches. Default false. */
-  followStartupLogs?: boolean;
+  /**
+   * Copy the container's output to `output` events (password redacted):
+   * `true` until the worker is ready, `'always'` until the container stops.
+   * Default false.
+   */
+  followStartupLogs?: boolean | 'always';
   /** `BUILDMASTER`: how the container reaches the master (`host`, `host:port`, `[v6]:port`, `tcp://host:port`). Default: this machine's host name. */
   masterFQDN?: Renderable<string>;
   /** `BUILDMASTER_PORT`, when `masterFQDN` has no port. Default 9989. */
@@ -111,6 +116,28 @@ export interface DockerLatentWorkerOptions extends LatentWorkerOptions {
   autoRemove?: Renderable<boolean>;
   /** How readiness is decided (see {@link ReadinessStrategy}). Default `'attached'`. */
   readiness?: ReadinessStrategy;
+  /** The container's healthcheck (`Healthcheck`, Engine API names; durations in nanoseconds). Default: the image's. */
+  healthcheck?: Renderable<HealthConfig>;
+  /** Networks to connect the container to at creation (`NetworkingConfig`, passed through). Default: the engine's. */
+  networkingConfig?: Renderable<NetworkingConfig>;
+  /**
+   * Credentials for pulling the image: an AuthConfig, a `RegistryAuth`, or
+   * an encoded `{ header }`. Default: the docker config of the engine
+   * client's environment (`config.json`, its credential helpers). Kept out
+   * of every event, error and log line.
+   */
+  registryAuth?: AuthOption;
+  /**
+   * The engine client to use instead of one made from `dockerHost`, `tls`
+   * and `version`: a `Docker`, or a function of the rendered connection
+   * giving one (an engine pool). The worker never closes a given client.
+   */
+  docker?: DockerProvider;
+  /**
+   * Remove the orphans of this master on the engine (see `reapOrphans`)
+   * before the worker's first start. Default false.
+   */
+  reapAtFirstStart?: boolean;
 }
 
 /** The options as `checkConfig` leaves them: checked, lifecycle settings resolved, renderables kept for each start. */
@@ -122,12 +149,15 @@ export interface DockerWorkerConfig {
   readonly masterId: string;
   readonly masterPort: number | undefined;
   readonly masterProtocol: MasterProtocol;
-  readonly followStartupLogs: boolean;
+  readonly followStartupLogs: boolean | 'always';
   readonly properties: Readonly<Record<string, PropertyValue>>;
   /** With a `logLine` RegExp rebuilt without the `g` and `y` flags (stateful `test()`). */
   readonly readiness: ReadinessStrategy;
   /** The `masterFQDN` used when none is configured (this machine's host name). */
   readonly defaultMasterFQDN: string;
+  readonly registryAuth: AuthOption | undefined;
+  readonly docker: DockerProvider | undefined;
+  readonly reapAtFirstStart: boolean;
 }
 
 /** The renderable options, rendered for one build and checked. */
@@ -158,6 +188,8 @@ export interface RenderedDockerOptions {
   readonly stopSignal: string | undefined;
   readonly stopTimeout: number | undefined;
   readonly autoRemove: boolean | undefined;
+  readonly healthcheck: HealthConfig | undefined;
+  readonly networkingConfig: NetworkingConfig | undefined;
 }
 
 type RenderedKey = keyof RenderedDockerOptions;
@@ -190,6 +222,7 @@ const SHAPES: { readonly [K in RenderedKey]: Shape } = {
   labels: { kind: 'record', item: isString, key: labelKeyCheck }, env: { kind: 'record', item: envEntryCheck },
   user: value(userCheck), workingDir: value(workingDirCheck), entrypoint: COMMAND, platform: value(platformCheck),
   stopSignal: value(stopSignalCheck), stopTimeout: value(stopTimeoutCheck), autoRemove: value(isBoolean),
+  healthcheck: value(healthcheckCheck), networkingConfig: value(isObject),
 };
 const RENDERED_KEYS = Object.keys(SHAPES) as RenderedKey[];
 
@@ -265,10 +298,13 @@ export function checkConfig(options: DockerLatentWorkerOptions): DockerWorkerCon
   if (portProblem !== undefined) problems.add('masterPort', portProblem);
   const protocolProblem = masterProtocol === undefined ? undefined : protocolCheck(masterProtocol, 'masterProtocol');
   if (protocolProblem !== undefined) problems.add('masterProtocol', protocolProblem);
-  if (followStartupLogs !== undefined && typeof followStartupLogs !== 'boolean') problems.add('followStartupLogs', isBoolean(followStartupLogs, '') ?? '');
+  if (followStartupLogs !== undefined && typeof followStartupLogs !== 'boolean' && followStartupLogs !== 'always') {
+    problems.add('followStartupLogs', `must be true, false or 'always', got ${describeType(followStartupLogs)}`);
+  }
   if (properties !== undefined && !isPlainObject(properties)) problems.add('properties', `must be an object, got ${describeType(properties)}`);
   const readinessProblem = readiness === undefined ? undefined : readinessCheck(readiness, 'readiness');
   if (readinessProblem !== undefined) problems.add('readiness', readinessProblem);
+  checkEngineOptions(problems, options);
   crossCheck(problems, record, portProblem === undefined ? masterPort : undefined);
   problems.throwIfAny(String(options.name));
   const logLine = typeof readiness === 'object' ? readiness.logLine : undefined;
@@ -284,7 +320,26 @@ export function checkConfig(options: DockerLatentWorkerOptions): DockerWorkerCon
     properties: { ...properties },
     readiness: logLine ? { logLine: new RegExp(logLine.source, logLine.flags.replace(/[gy]/g, '')) } : readiness ?? 'attached',
     defaultMasterFQDN: hostname(),
+    registryAuth: options.registryAuth,
+    docker: options.docker,
+    reapAtFirstStart: options.reapAtFirstStart ?? false,
   };
+}
+
+/** The options about the engine itself: a given client, registry credentials, the reaper. */
+function checkEngineOptions(problems: ConfigProblems, options: DockerLatentWorkerOptions): void {
+  const { docker, registryAuth, reapAtFirstStart } = options;
+  if (docker !== undefined && !(docker instanceof Docker) && typeof docker !== 'function') {
+    problems.add('docker', `must be a Docker client or a function giving one, got ${describeType(docker)}`);
+  }
+  if (docker instanceof Docker) {
+    const set = (['dockerHost', 'tls', 'version'] as const).filter((k) => options[k] !== undefined);
+    if (set.length > 0) problems.add('docker', `a given client has its own connection: leave out ${set.join(', ')}`);
+  }
+  if (registryAuth !== undefined && !(registryAuth instanceof RegistryAuth) && !isPlainObject(registryAuth)) {
+    problems.add('registryAuth', `must be credentials, a RegistryAuth or { header }, got ${describeType(registryAuth)}`);
+  }
+  if (reapAtFirstStart !== undefined && typeof reapAtFirstStart !== 'boolean') problems.add('reapAtFirstStart', isBoolean(reapAtFirstStart, '') ?? '');
 }
 
 /** A string-or-list option as a list: a command string is split like a shell; an entrypoint string is one word. */
@@ -321,5 +376,6 @@ export async function renderDockerOptions(config: DockerWorkerConfig, props: Bui
     labels: (r.labels ?? {}) as Record<string, string>, env: (r.env ?? {}) as Record<string, string>,
     user: text(r.user), workingDir: text(r.workingDir), entrypoint: asWords(r.entrypoint, false), platform: text(r.platform),
     stopSignal: text(r.stopSignal), stopTimeout: r.stopTimeout as number | undefined, autoRemove: r.autoRemove as boolean | undefined,
+    healthcheck: r.healthcheck as HealthConfig | undefined, networkingConfig: r.networkingConfig as NetworkingConfig | undefined,
   };
 }

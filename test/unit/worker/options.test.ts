@@ -1,7 +1,7 @@
 import t from 'tap';
 import {
   RenderError, WorkerConfigError, buildProperties, checkConfig, containerSpec, renderDockerOptions,
-  type DockerLatentWorkerOptions, type DockerWorkerConfig, type RenderedDockerOptions,
+  type DockerLatentWorkerOptions, type DockerWorkerConfig, type HostConfig, type RenderedDockerOptions,
 } from '../../../src/index.js';
 
 const BUILD1 = buildProperties({ image: 'busybox:latest', builder: 'docker_worker', distro: 'wheezy' });
@@ -131,7 +131,7 @@ t.test('container spec: name, env contract, labels, Binds merged, Init default, 
 });
 
 t.test('container spec: Buildbot\'s host-config cases', async (t) => {
-  const make = async (options: Partial<DockerLatentWorkerOptions>): Promise<Record<string, unknown>> => {
+  const make = async (options: Partial<DockerLatentWorkerOptions>): Promise<HostConfig | undefined> => {
     const { config, r } = await rendered(options);
     return containerSpec({ workerName: 'bot', masterId: config.masterId, password: 'p', protocol: 'pb', masterPort: 9989, image: 'i', options: r }).body.HostConfig;
   };
