@@ -15,8 +15,12 @@ export interface TimerHandle {
 export interface Clock {
   /** Milliseconds since some fixed origin (the epoch for {@link systemClock}). */
   now(): number;
-  /** Calls `fn` once, `ms` milliseconds from now. */
-  setTimeout(fn: () => void, ms: number): TimerHandle;
+  /**
+   * Calls `fn` once, `ms` milliseconds from now. With `keepAlive`, a real
+   * clock's timer keeps the process alive: work someone awaits (a retry, a
+   * bounded wait), not a background timer (idle, missing, crash check).
+   */
+  setTimeout(fn: () => void, ms: number, options?: { keepAlive?: boolean }): TimerHandle;
   /** Cancels a timer; unknown or already fired handles are ignored. */
   clearTimeout(handle: TimerHandle): void;
 }
@@ -29,14 +33,17 @@ interface SystemTimer {
 }
 
 /**
- * The real clock: `Date.now()` and Node timers. Timers are unref'd: a
- * worker's idle or missing timer never keeps a process alive by itself
- * (call `shutdown()` to stop instances before exiting). Delays longer than
- * Node's limit (about 24.8 days) are chained instead of firing at once.
+ * The real clock: `Date.now()` and Node timers. Timers are unref'd unless
+ * asked to keep the process alive: a worker's idle or missing timer never
+ * keeps a process alive by itself (call `shutdown()` to stop instances
+ * before exiting), while the pause before a removal is retried does — a
+ * `shutdown()` awaited in a script must not see the process exit under it
+ * with a container left. Delays longer than Node's limit (about 24.8 days)
+ * are chained instead of firing at once.
  */
 export const systemClock: Clock = {
   now: () => Date.now(),
-  setTimeout(fn, ms) {
+  setTimeout(fn, ms, options) {
     const timer: SystemTimer = { timeout: undefined as unknown as NodeJS.Timeout };
     const arm = (remaining: number): void => {
       const delay = Math.min(Math.max(remaining, 0), MAX_NODE_DELAY);
@@ -44,7 +51,7 @@ export const systemClock: Clock = {
         if (remaining > MAX_NODE_DELAY) arm(remaining - MAX_NODE_DELAY);
         else fn();
       }, delay);
-      timer.timeout.unref();
+      if (options?.keepAlive !== true) timer.timeout.unref();
     };
     arm(ms);
     return timer as unknown as TimerHandle;
@@ -144,7 +151,7 @@ export class ManualClock implements Clock {
 /**
  * Resolves after `ms` milliseconds of `clock` time: `true` when the time
  * passed, `false` as soon as `signal` aborts (never rejects, so a caller
- * decides what an abort means).
+ * decides what an abort means). A real clock keeps the process alive meanwhile: someone awaits it.
  */
 export function delay(clock: Clock, ms: number, signal?: AbortSignal): Promise<boolean> {
   if (signal?.aborted) return Promise.resolve(false);
@@ -156,7 +163,7 @@ export function delay(clock: Clock, ms: number, signal?: AbortSignal): Promise<b
     const handle = clock.setTimeout(() => {
       signal?.removeEventListener('abort', onAbort);
       resolve(true);
-    }, ms);
+    }, ms, { keepAlive: true });
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }

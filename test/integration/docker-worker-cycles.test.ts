@@ -5,18 +5,30 @@ import { ownedContainers, removeOwned } from '../helpers/docker-worker.js';
 import { dockerFor, engineOr, type EngineName } from '../helpers/engines.js';
 
 /**
- * A hundred substantiate → insubstantiate cycles, eight workers at a time,
- * each worker making its own engine client from `dockerHost` (one per
- * worker, negotiated once, closed at shutdown): at the end no container of
- * the master is left (counted by label) and the process holds no more file
- * descriptors than before, give or take a few.
+ * Substantiate → insubstantiate cycles, eight workers at a time, each
+ * worker making its own engine client from `dockerHost` (one per worker,
+ * negotiated once, closed at shutdown): at the end no container of the
+ * master is left (counted by label), the process holds no more file
+ * descriptors than before, give or take a few, and its resident memory has
+ * not grown with the cycles. A hundred cycles by default;
+ * `BERTH_SOAK_CYCLES=1000` makes it the soak run (CI runs that on dockerd).
+ * The descriptor and memory samples are printed as a table.
  */
 
 const MASTER = 'berth-it:/cycles';
-const CYCLES = 100;
+const CYCLES = Number(process.env.BERTH_SOAK_CYCLES ?? 100);
+if (!Number.isInteger(CYCLES) || CYCLES < 8) throw new Error(`BERTH_SOAK_CYCLES must be an integer >= 8, got ${process.env.BERTH_SOAK_CYCLES ?? ''}`);
 const PARALLEL = 8;
 /** Descriptors the process may hold more after the run than before (lazily opened internals, not one per cycle). */
 const FD_SLACK = 6;
+/**
+ * Resident memory may grow this much from the first tenth of the run to its
+ * end: warm-up (JIT, pools, the engine client's caches) is done by then, and
+ * a leak of even a few kilobytes per cycle would pass it over a long soak.
+ */
+const RSS_SLACK_MB = 40;
+
+const mb = (bytes: number): number => Math.round(bytes / 1024 / 102.4) / 10;
 
 function openFds(): number {
   return readdirSync('/proc/self/fd').length;
@@ -41,6 +53,8 @@ for (const name of ['dockerd-20.10', 'podman-4.3'] as const satisfies readonly E
     let next = 0;
     let done = 0;
     let peak = 0;
+    const samples: { cycles: number; fds: number; rssMb: number }[] = [{ cycles: 0, fds: fdsBefore, rssMb: mb(process.memoryUsage().rss) }];
+    const every = Math.max(1, Math.round(CYCLES / 10));
     await Promise.all(workers.map(async (w) => {
       while (next < CYCLES) {
         next++;
@@ -48,6 +62,7 @@ for (const name of ['dockerd-20.10', 'podman-4.3'] as const satisfies readonly E
         peak = Math.max(peak, (await ownedContainers(docker, MASTER)).length);
         await w.insubstantiate();
         done++;
+        if (done % every === 0) samples.push({ cycles: done, fds: openFds(), rssMb: mb(process.memoryUsage().rss) });
       }
     }));
     t.equal(done, CYCLES, 'every cycle ran');
@@ -58,5 +73,10 @@ for (const name of ['dockerd-20.10', 'podman-4.3'] as const satisfies readonly E
     await Promise.all(workers.map((w) => w.shutdown()));
     const fdsAfter = openFds();
     t.ok(fdsAfter <= fdsBefore + FD_SLACK, `no descriptor growth: ${fdsBefore} before, ${fdsAfter} after`);
+    const warm = samples[1] ?? samples[0];
+    const last = samples[samples.length - 1];
+    t.ok(warm !== undefined && last !== undefined && last.rssMb - warm.rssMb <= RSS_SLACK_MB,
+      `resident memory flat after warm-up: ${warm?.rssMb ?? '?'} MB at ${warm?.cycles ?? '?'} cycles, ${last?.rssMb ?? '?'} MB at ${last?.cycles ?? '?'}`);
+    t.comment(`${name}, ${CYCLES} cycles, ${PARALLEL} at a time:\n| cycles | open fds | RSS (MB) |\n|---:|---:|---:|\n${samples.map((x) => `| ${x.cycles} | ${x.fds} | ${x.rssMb} |`).join('\n')}`);
   });
 }

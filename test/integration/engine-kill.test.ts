@@ -1,17 +1,18 @@
 import { createServer, type Server } from 'node:http';
 import t, { type Test } from 'tap';
-import { Docker, DockerConnectionError } from '../../src/index.js';
+import { Docker, DockerConnectionError, DockerLatentWorker, ownedByFilter, reapOrphans, type BuildWithProperties, type LatentWorkerEvent } from '../../src/index.js';
 import { engineOr } from '../helpers/engines.js';
-import { failureOf } from '../helpers/faults.js';
+import { deadline, failureOf } from '../helpers/faults.js';
 import { dockerdPid, engineSh, killHard } from '../helpers/private-engine.js';
 import { shortTempDir } from '../helpers/tmp.js';
 
 /**
  * The engine dies under a call. A private dockerd (it is killed, so never a
  * shared one) is sent SIGKILL while a pull, a build, a followed log, an
- * exec, a wait and an event stream are under way: each call must fail with
- * `DockerConnectionError` — not hang, not end as if all went well — and once
- * the engine is started again the same client works.
+ * exec, a wait, an event stream and a latent worker's start are under way:
+ * each call must fail with `DockerConnectionError` — not hang, not end as if
+ * all went well — and once the engine is started again the same client
+ * works, and the reaper leaves no container of the worker's master.
  */
 
 /** A registry that accepts the version check and never answers a manifest request: a pull that stays under way. */
@@ -116,5 +117,42 @@ t.test('a dockerd killed under each kind of call', async (t) => {
       for (let next = await events.next(); next.done !== true; next = await events.next()) void next.value;
     })();
     await killAndRestart(t, 'events', rest);
+  });
+
+  await t.test('a latent worker starting', async (t) => {
+    const masterId = 'berth-it:/engine-kill';
+    const worker = new DockerLatentWorker<BuildWithProperties>({
+      name: 'killed_start', masterId, dockerHost: host, image,
+      // the container runs and waits; the worker inside never connects, so the start waits for it
+      command: ['sh', '-c', 'echo waiting for the master; exec sleep 600'], hostconfig: { NetworkMode: 'none' },
+      missingTimeout: 600, followStartupLogs: true,
+    });
+    t.teardown(() => worker.shutdown());
+    let started: () => void = () => undefined;
+    const running = new Promise<void>((resolve) => { started = resolve; });
+    const events: LatentWorkerEvent[] = [];
+    worker.on('event', (e) => {
+      events.push(e);
+      if (e.type === 'output' && /waiting for the master/.test(e.line)) started();
+    });
+    const start = worker.substantiate();
+    start.catch(() => undefined); // inspected below, after the kill
+    await deadline(Promise.race([running, start]), 'the container starting');
+    t.equal((await docker.containers.list({ all: true, filters: ownedByFilter(masterId) })).length, 1, 'its container is there');
+    const pid = dockerdPid(dir);
+    const outcome = failureOf(start, 'substantiate');
+    await killHard(pid);
+    const error = await outcome;
+    t.ok(error instanceof Error, 'the start fails');
+    const chain: unknown[] = [];
+    for (let e: unknown = error; e instanceof Error && chain.length < 5; e = e.cause) chain.push(e);
+    t.ok(chain.some((e) => e instanceof DockerConnectionError), `the cause is a DockerConnectionError (${chain.map((e) => (e as Error).name).join(' ← ')})`);
+    await engineSh('start', 'dockerd', dir);
+    t.comment('restarted');
+    await worker.shutdown();
+    t.comment('shut down');
+    const reaped = await reapOrphans({ docker, masterId });
+    t.same(reaped.failures, [], 'the reaper removed whatever was left without a failure');
+    t.same(await docker.containers.list({ all: true, filters: ownedByFilter(masterId) }), [], 'no container of the master is left');
   });
 });

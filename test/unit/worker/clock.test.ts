@@ -1,4 +1,5 @@
 import t from 'tap';
+import { execFileSync } from 'node:child_process';
 import { ManualClock, systemClock } from '../../../src/index.js';
 import { Mutex } from '../../../src/worker/mutex.js';
 import { TimerSlot } from '../../../src/worker/timer-slot.js';
@@ -90,4 +91,11 @@ t.test('Mutex serves waiters first come, first served', async (t) => {
   await c;
   t.same(order, ['b', 'c']);
   t.notOk(mutex.busy);
+});
+
+t.test('systemClock: a background timer lets the process exit, an awaited delay keeps it alive', async (t) => {
+  const clock = new URL('../../../src/worker/clock.js', import.meta.url).href;
+  const run = (body: string): string => execFileSync(process.execPath, ['--input-type=module', '-e', `import { systemClock, delay } from ${JSON.stringify(clock)};\n${body}`], { encoding: 'utf8', timeout: 10_000 });
+  t.equal(run("systemClock.setTimeout(() => console.log('fired'), 50); console.log('set');"), 'set\n', 'an idle-style timer does not hold the process');
+  t.equal(run("await delay(systemClock, 50); console.log('waited');"), 'waited\n', 'a delay someone awaits (a removal retry) does');
 });
