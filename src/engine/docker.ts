@@ -16,6 +16,8 @@ import { NodesApi } from './resources/nodes.js';
 import { SecretsApi } from './resources/secrets.js';
 import { ServicesApi } from './resources/services.js';
 import { SwarmApi } from './resources/swarm.js';
+import type { SshOptions } from './ssh/args.js';
+import { SshSession } from './ssh/session.js';
 import { SystemApi, type PingResult, type SystemDfOptions } from './resources/system.js';
 import { TasksApi } from './resources/tasks.js';
 import { VolumesApi } from './resources/volumes.js';
@@ -47,6 +49,13 @@ export interface DockerOptions extends EndpointOptions, TransportOptions {
    * `~/.docker` — read once, on first use).
    */
   credentials?: CredentialStore;
+  /**
+   * How `ssh://` endpoints run the system ssh client: identity file, config
+   * file, extra arguments, binary, channels per connection, idle time. ssh
+   * runs with this process's environment (`SSH_AUTH_SOCK` for the agent) and,
+   * unless `configFile` says otherwise, the user's ssh_config.
+   */
+  ssh?: SshOptions;
 }
 
 /** Events a {@link Docker} client emits. */
@@ -101,6 +110,8 @@ export class Docker extends EventEmitter<DockerEvents> {
   readonly transport: Transport;
   /** @internal */
   readonly context: EngineContext;
+  /** @internal The shared ssh connections of an `ssh://` endpoint. */
+  readonly sshSession: SshSession | undefined;
 
   constructor(options: DockerOptions = {}) {
     super();
@@ -111,7 +122,11 @@ export class Docker extends EventEmitter<DockerEvents> {
       ? { version: options.apiVersion, by: 'the apiVersion option' }
       : envVersion !== undefined && envVersion !== '' ? { version: envVersion, by: 'DOCKER_API_VERSION' } : undefined;
     this.negotiator = new Negotiator(pin);
-    this.transport = new Transport(this.endpoint, options);
+    const ssh = this.endpoint.protocol === 'ssh' && this.endpoint.ssh !== undefined
+      ? new SshSession(this.endpoint.ssh, options.ssh, { endpoint: this.endpoint.url, connectTimeout: options.connectTimeout })
+      : undefined;
+    this.sshSession = ssh;
+    this.transport = new Transport(this.endpoint, options, ssh !== undefined ? (signal) => ssh.dial(signal) : undefined);
     this.requester = new Requester(this.transport, this.negotiator, {
       timeout: options.timeout,
       userAgent: options.userAgent ?? `berth/${BERTH_VERSION} (node ${process.version}; ${platform()}/${arch()})`,
@@ -196,9 +211,13 @@ export class Docker extends EventEmitter<DockerEvents> {
     return this.system.df(options);
   }
 
-  /** Closes connections: idle keep-alive sockets, long streams and hijacked sockets. */
+  /** Closes connections: idle keep-alive sockets, long streams and hijacked sockets (and, over ssh, the shared ssh connections). */
   async close(): Promise<void> {
-    await this.transport.close();
+    try {
+      await this.transport.close();
+    } finally {
+      await this.sshSession?.close();
+    }
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

@@ -5,6 +5,7 @@ export {
   type EndpointOptions, type EndpointSource, type EndpointEnvironment, type TlsOptions, type TlsSettings, type SshTarget,
 } from './endpoint.js';
 export * from './errors.js';
+export type { SshOptions } from './ssh/args.js';
 export { MIN_API_VERSION, MAX_API_VERSION, compareApiVersions, apiVersionAtLeast, parseApiVersion } from './version.js';
 export type { PingInfo } from './negotiate.js';
 export type { CallOptions } from './request.js';

@@ -1,4 +1,4 @@
-import { DockerVersionError, type RequestInfo } from './errors.js';
+import { DockerConnectionError, DockerVersionError, type RequestInfo } from './errors.js';
 import { isObject } from './json.js';
 import type { EngineResponse, Requester, VersionSource } from './request.js';
 import { MAX_API_VERSION, MIN_API_VERSION, compareApiVersions, minApiVersion, parseApiVersion, requireApiVersion } from './version.js';
@@ -111,7 +111,8 @@ export class Negotiator implements VersionSource {
     try {
       res = await requester.empty({ method: 'HEAD', path: '/_ping', unversioned: true, signal, timeout });
     } catch (err) {
-      if (signal?.aborted) throw err;
+      // an engine that cannot be reached will not answer a GET either: only an HTTP refusal of HEAD falls back
+      if (signal?.aborted || err instanceof DockerConnectionError) throw err;
       res = await requester.empty({ method: 'GET', path: '/_ping', unversioned: true, signal, timeout });
     }
     let info = pingInfoFromHeaders(res);
@@ -129,10 +130,11 @@ export class Negotiator implements VersionSource {
    * Pings and, when no version is settled yet, negotiates from that same
    * ping (one round trip). Resolves with the ping and the version in use.
    */
-  async pingAndNegotiate(signal?: AbortSignal, timeout?: number): Promise<{ info: PingInfo; version: string }> {
-    const info = await this.pingEngine(signal, timeout);
-    if (this.version === undefined) this.version = chooseVersion(info.apiVersion);
-    return { info, version: this.version };
+  pingAndNegotiate(signal?: AbortSignal, timeout?: number): Promise<{ info: PingInfo; version: string }> {
+    return this.pingEngine(signal, timeout).then((info) => {
+      this.version ??= chooseVersion(info.apiVersion);
+      return { info, version: this.version };
+    });
   }
 
   downgrade(max: string): void {

@@ -68,6 +68,8 @@ export interface EngineResponse {
 export interface VersionSource {
   /** The version to put in paths; may negotiate. */
   resolve(signal: AbortSignal | undefined): Promise<string>;
+  /** The version `resolve()` would give without waiting, once it is settled. */
+  readonly current: string | undefined;
   /** True when the version was pinned (option or DOCKER_API_VERSION) rather than negotiated. */
   readonly pinned: boolean;
   /** Where a pinned version came from, for messages. */
@@ -127,19 +129,54 @@ export function pathSegment(value: string, what: string): string {
   return encodeURIComponent(value).replace(/%2F/gi, '/').replace(/%3A/gi, ':').replace(/%40/g, '@');
 }
 
-/** Reads a whole body into a Buffer, failing past `limit` bytes (the body is destroyed then). */
-export async function readBody(body: Readable, limit: number, what: string): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) {
-      destroyQuietly(body);
-      throw new DockerProtocolError(`${what}: response body exceeds ${limit} bytes`);
-    }
-    chunks.push(chunk);
-  }
-  return chunks.length === 1 ? chunks[0] as Buffer : Buffer.concat(chunks, size);
+/**
+ * Reads a whole body into a Buffer, failing past `limit` bytes (the body is
+ * destroyed then). Plain listeners rather than `for await`: most bodies are
+ * a few bytes, and an async iterator (with its end-of-stream watcher) per
+ * response costs more than reading them. The body's error, or its close
+ * before the end, rejects as it would from `for await`.
+ */
+export function readBody(body: Readable, limit: number, what: string): Promise<Buffer> {
+  if (body.readableEnded) return Promise.resolve(Buffer.alloc(0));
+  if (body.destroyed) return Promise.reject(body.errored ?? prematureClose());
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    // the listeners stay until the body is gone: removing four listeners per response cost more than reading it
+    let settled = false;
+    body.on('data', (chunk: Buffer) => {
+      if (settled) return;
+      size += chunk.length;
+      if (size > limit) {
+        settled = true;
+        destroyQuietly(body);
+        reject(new DockerProtocolError(`${what}: response body exceeds ${limit} bytes`));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    body.on('end', () => {
+      if (settled) return;
+      settled = true;
+      resolve(chunks.length === 1 ? chunks[0] as Buffer : Buffer.concat(chunks, size));
+    });
+    body.on('error', (err: Error) => {
+      // also keeps a late error (after the end, or while it closes) from going uncaught
+      if (settled) return;
+      settled = true;
+      reject(err);
+    });
+    body.on('close', () => {
+      if (settled) return;
+      settled = true;
+      reject(body.errored ?? prematureClose());
+    });
+  });
+}
+
+/** What `for await` throws for a stream closed before its end. */
+function prematureClose(): Error {
+  return Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' });
 }
 
 /** Reads up to `limit` bytes and discards the rest (for error bodies). */
@@ -203,15 +240,25 @@ export function engineMessage(body: Buffer, statusCode: number, request: Request
   return parseErrorBody(body, statusCode, request).message;
 }
 
+/** What every request needs before it is sent: the versioned path, its description for errors, and the headers. */
+interface Prepared {
+  path: string;
+  info: RequestInfo;
+  headers: Record<string, string>;
+}
+
 export class Requester {
   readonly transport: Transport;
   private readonly version: VersionSource;
   private readonly defaults: RequesterDefaults;
+  /** The headers of every request (user agent, the client's own), copied into each request's. */
+  private readonly baseHeaders: Readonly<Record<string, string>>;
 
   constructor(transport: Transport, version: VersionSource, defaults: RequesterDefaults) {
     this.transport = transport;
     this.version = version;
     this.defaults = defaults;
+    this.baseHeaders = { 'user-agent': defaults.userAgent, ...defaults.headers };
   }
 
   /**
@@ -219,7 +266,7 @@ export class Requester {
    * unread) for 2xx and `okStatuses`; rejects with a typed error otherwise,
    * having read and destroyed the error body.
    */
-  async send(spec: RequestSpec): Promise<EngineResponse> {
+  send(spec: RequestSpec): Promise<EngineResponse> {
     const replayable = !(spec.body !== undefined && typeof spec.body !== 'string' && !Buffer.isBuffer(spec.body));
     return this.withVersionRetry(replayable, (retried) => this.sendOnce(spec, retried));
   }
@@ -240,10 +287,9 @@ export class Requester {
   }
 
   /** Runs a request; an unpinned client told "too new" adopts the engine's maximum and runs it once more. */
-  private async withVersionRetry<T>(replayable: boolean, once: (retried: boolean) => Promise<T>): Promise<T> {
-    try {
-      return await once(false);
-    } catch (err) {
+  private withVersionRetry<T>(replayable: boolean, once: (retried: boolean) => Promise<T>): Promise<T> {
+    // a handler on the first attempt rather than an async wrapper: every request goes through here
+    return once(false).catch((err: unknown) => {
       // Safety net for an unpinned client that guessed too high: adopt the engine's maximum and retry once.
       if (err instanceof TooNewSignal && replayable) {
         this.version.downgrade(err.max);
@@ -251,18 +297,26 @@ export class Requester {
       }
       if (err instanceof TooNewSignal) throw err.error;
       throw err;
-    }
+    });
   }
 
-  /** What every request needs before it is sent: the versioned path, its description for errors, and the headers. */
-  private async prepare(spec: RequestSpec): Promise<{ path: string; info: RequestInfo; headers: Record<string, string> }> {
+  /**
+   * What every request needs before it is sent. Synchronous once the API
+   * version is settled (or not needed); a promise only while it is negotiated.
+   */
+  private prepare(spec: RequestSpec): Prepared | Promise<Prepared> {
     const signal = spec.signal;
     if (signal?.aborted) throw abortError(signal);
-    const apiVersion = spec.unversioned ? undefined : await this.version.resolve(signal);
+    const known = spec.unversioned ? undefined : this.version.current;
+    if (spec.unversioned || known !== undefined) return this.prepared(spec, known);
+    return this.version.resolve(signal).then((apiVersion) => this.prepared(spec, apiVersion));
+  }
+
+  private prepared(spec: RequestSpec, apiVersion: string | undefined): Prepared {
     const base = this.transport.endpoint.basePath;
     const path = `${base}${apiVersion !== undefined ? `/v${apiVersion}` : ''}${spec.path}`;
     const info: RequestInfo = { method: spec.method, path, apiVersion };
-    const headers: Record<string, string> = { 'user-agent': this.defaults.userAgent, ...this.defaults.headers, ...spec.headers };
+    const headers: Record<string, string> = spec.headers ? { ...this.baseHeaders, ...spec.headers } : { ...this.baseHeaders };
     return { path, info, headers };
   }
 
@@ -296,7 +350,8 @@ export class Requester {
 
   private async sendOnce(spec: RequestSpec, retried: boolean): Promise<EngineResponse> {
     const signal = spec.signal;
-    const { path, info, headers } = await this.prepare(spec);
+    const ready = this.prepare(spec);
+    const { path, info, headers } = ready instanceof Promise ? await ready : ready;
     let body: NonNullable<Dispatcher.DispatchOptions['body']> | null = null;
     if (spec.json !== undefined) {
       body = JSON.stringify(spec.json);
@@ -307,17 +362,18 @@ export class Requester {
       if (spec.contentType !== undefined) headers['content-type'] = spec.contentType;
     }
     const timeout = spec.timeout ?? this.defaults.timeout;
+    const options: Dispatcher.RequestOptions = { method: spec.method, path: path + encodeQuery(spec.query), headers, body, signal: signal ?? null };
+    if (timeout !== undefined) options.headersTimeout = timeout;
+    if (spec.stream) options.bodyTimeout = 0;
+    else if (timeout !== undefined) options.bodyTimeout = timeout;
+    // undici closes the connection after every HEAD, in case a server sends a body anyway; the engines'
+    // HTTP servers never do, and without this every ping would cost a new connection
+    if (spec.method === 'HEAD') options.reset = false;
     let res: Dispatcher.ResponseData;
     try {
-      res = await this.transport.dispatcher(spec.stream === true).request({
-        method: spec.method,
-        path: path + encodeQuery(spec.query),
-        headers,
-        body,
-        signal: signal ?? null,
-        ...(timeout !== undefined ? { headersTimeout: timeout } : {}),
-        ...(spec.stream ? { bodyTimeout: 0 } : timeout !== undefined ? { bodyTimeout: timeout } : {}),
-      });
+      const pending = this.transport.dispatcher(spec.stream === true);
+      const dispatcher = pending instanceof Promise ? await pending : pending;
+      res = await dispatcher.request(options);
     } catch (err) {
       if (signal?.aborted) throw abortError(signal);
       if (err instanceof DockerError) throw err;
@@ -385,23 +441,22 @@ export class Requester {
   }
 
   /** Sends, discards the body, and returns the status (204, 304, …). */
-  async empty(spec: RequestSpec): Promise<EngineResponse> {
-    const res = await this.send(spec);
-    await this.collect(res, ERROR_BODY_LIMIT, `${spec.method} ${spec.path}`).catch((err: unknown) => {
-      if (err instanceof DockerProtocolError) return Buffer.alloc(0); // an unexpected big body is not our result
-      throw err;
-    });
-    return res;
+  empty(spec: RequestSpec): Promise<EngineResponse> {
+    return this.send(spec).then((res) => this.collect(res, ERROR_BODY_LIMIT, `${spec.method} ${spec.path}`).then(
+      () => res,
+      (err: unknown) => {
+        if (err instanceof DockerProtocolError) return res; // an unexpected big body is not our result
+        throw err;
+      },
+    ));
   }
 
   /** Reads a response body, mapping transport errors. */
-  async collect(res: EngineResponse, limit: number, what: string): Promise<Buffer> {
-    try {
-      return await readBody(res.body, limit, what);
-    } catch (err) {
+  collect(res: EngineResponse, limit: number, what: string): Promise<Buffer> {
+    return readBody(res.body, limit, what).catch((err: unknown) => {
       destroyQuietly(res.body);
       throw res.mapError(err);
-    }
+    });
   }
 }
 

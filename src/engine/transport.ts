@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Socket, connect as netConnect } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import type { Duplex } from 'node:stream';
-import { Pool, type Dispatcher } from 'undici';
+import type { Dispatcher, Pool } from 'undici';
 import type { Endpoint, TlsSettings } from './endpoint.js';
 import { DockerAbortError, DockerConfigError, DockerConnectionError, DockerTimeoutError, abortError, type RequestInfo } from './errors.js';
 
@@ -12,6 +12,20 @@ import { DockerAbortError, DockerConfigError, DockerConnectionError, DockerTimeo
  * build, pull) use a second pool with no connection limit, so a hundred
  * followed logs never starve a `ping`.
  */
+
+type Undici = typeof import('undici');
+let undici: Undici | undefined;
+let loadingUndici: Promise<Undici> | undefined;
+
+/**
+ * undici is loaded by the first request, not by `import('berth')`: it is
+ * most of berth's load time, and code that never talks to an engine
+ * (configuration checks, `berth --help`, a replay server) need not pay it.
+ */
+function loadUndici(): Promise<Undici> {
+  loadingUndici ??= import('undici').then((m) => (undici = m));
+  return loadingUndici;
+}
 
 /** Opens a raw byte stream to the engine (used for ssh and custom endpoints). */
 export type Connector = (signal?: AbortSignal) => Promise<Duplex>;
@@ -67,12 +81,18 @@ export class Transport {
   private unaryPool: Pool | undefined;
   private streamPool: Pool | undefined;
   private readonly rawSockets = new Set<Duplex>();
+  private readonly connector: Connector | undefined;
   private closed = false;
 
-  constructor(endpoint: Endpoint, options: TransportOptions = {}) {
+  /**
+   * `connector`, when given, opens every connection instead of a socket to
+   * the endpoint's address (the ssh transport passes its dial-stdio channels).
+   */
+  constructor(endpoint: Endpoint, options: TransportOptions = {}, connector?: Connector) {
     this.endpoint = endpoint;
     this.options = options;
-    if (endpoint.protocol === 'ssh' && options.socketPathOverride === undefined) {
+    this.connector = connector;
+    if (endpoint.protocol === 'ssh' && options.socketPathOverride === undefined && connector === undefined) {
       throw new DockerConfigError(`${endpoint.url}: ssh endpoints need the ssh bridge (use Docker, not Transport, directly)`);
     }
     this.tls = endpoint.protocol === 'tcp' && endpoint.tls ? loadTls(endpoint.tls) : undefined;
@@ -83,21 +103,51 @@ export class Transport {
     return this.options.socketPathOverride ?? (this.endpoint.protocol === 'unix' ? this.endpoint.socketPath : undefined);
   }
 
-  /** The dispatcher for a call: the shared keep-alive pool, or the long-stream pool. */
-  dispatcher(stream: boolean): Dispatcher {
-    if (this.closed) throw new DockerConnectionError('the client is closed', { endpoint: this.endpoint.url });
+  /**
+   * The dispatcher for a call: the shared keep-alive pool, or the
+   * long-stream pool. A promise only until undici is loaded and the pool
+   * made; after that the pool itself, so requests pay no extra turn.
+   */
+  dispatcher(stream: boolean): Dispatcher | Promise<Dispatcher> {
+    if (this.closed) throw this.closedError();
+    const pool = stream ? this.streamPool : this.unaryPool;
+    if (pool) return pool;
+    if (undici) return this.pool(stream, undici);
+    return loadUndici().then((m) => {
+      if (this.closed) throw this.closedError();
+      return this.pool(stream, m);
+    });
+  }
+
+  private closedError(): DockerConnectionError {
+    return new DockerConnectionError('the client is closed', { endpoint: this.endpoint.url });
+  }
+
+  private pool(stream: boolean, m: Undici): Pool {
     if (stream) {
-      this.streamPool ??= this.makePool(null);
+      this.streamPool ??= this.makePool(m, null);
       return this.streamPool;
     }
-    this.unaryPool ??= this.makePool(this.options.connections ?? 16);
+    this.unaryPool ??= this.makePool(m, this.options.connections ?? 16);
     return this.unaryPool;
   }
 
-  private makePool(connections: number | null): Pool {
+  private makePool(m: Undici, connections: number | null): Pool {
     const tls = this.tls;
     const socketPath = this.socketPath;
-    return new Pool(this.endpoint.origin, {
+    const connector = this.connector;
+    if (connector !== undefined) {
+      return new m.Pool(this.endpoint.origin, {
+        connections,
+        pipelining: 1,
+        keepAliveTimeout: this.options.keepAliveTimeout ?? 4_000,
+        // undici takes any Duplex here; its types name only sockets
+        connect: (_options, callback) => {
+          connector().then((stream) => callback(null, stream as Socket), (err: unknown) => callback(err instanceof Error ? err : new Error(String(err)), null));
+        },
+      });
+    }
+    return new m.Pool(this.endpoint.origin, {
       connections,
       pipelining: 1,
       keepAliveTimeout: this.options.keepAliveTimeout ?? 4_000,
@@ -122,8 +172,9 @@ export class Transport {
    * tracked: `close()` destroys it. `request` is named in connection errors.
    */
   connectRaw(signal?: AbortSignal, request?: RequestInfo): Promise<Duplex> {
-    if (this.closed) return Promise.reject(new DockerConnectionError('the client is closed', { endpoint: this.endpoint.url }));
+    if (this.closed) return Promise.reject(this.closedError());
     if (signal?.aborted) return Promise.reject(abortError(signal));
+    if (this.connector !== undefined) return this.connectWith(this.connector, signal, request);
     return new Promise((resolve, reject) => {
       let socket: Socket;
       const socketPath = this.socketPath;
@@ -179,6 +230,23 @@ export class Transport {
       socket.once('error', onError);
       socket.once(readyEvent, onReady);
     });
+  }
+
+  private async connectWith(connector: Connector, signal: AbortSignal | undefined, request: RequestInfo | undefined): Promise<Duplex> {
+    let stream: Duplex;
+    try {
+      stream = await connector(signal);
+    } catch (err) {
+      if (signal?.aborted) throw abortError(signal);
+      throw this.connectionError(err, request);
+    }
+    if (this.closed) {
+      stream.destroy();
+      throw this.closedError();
+    }
+    this.rawSockets.add(stream);
+    stream.once('close', () => this.rawSockets.delete(stream));
+    return stream;
   }
 
   /** Maps a socket or undici error to a {@link DockerConnectionError} with a hint. */
@@ -295,6 +363,13 @@ export function describeConnectionError(
   }
   if (code !== undefined && code.startsWith('ERR_SSL')) {
     return new DockerConnectionError(`TLS failure talking to ${url} (${code})`, { ...base, hint: 'check the TLS settings and certificates' });
+  }
+  const notHttp = code?.startsWith('HPE_') === true || (err instanceof Error && err.name === 'HTTPParserError');
+  if (endpoint.protocol === 'ssh' && notHttp) {
+    // dial-stdio's output is the engine's HTTP; anything else came from the remote login
+    return new DockerConnectionError(`the answer over ssh is not the engine's HTTP (${detail})`, {
+      ...base, hint: 'something on the remote host writes to stdout before "docker system dial-stdio" runs (an echo in ~/.bashrc or a login script?): "ssh HOST true" must print nothing',
+    });
   }
   return new DockerConnectionError(`cannot talk to the engine at ${where}: ${detail}`, base);
 }

@@ -147,7 +147,9 @@ for (const name of ENGINES) {
           // the step's output can arrive before the engine has marked its container running
           const until = Date.now() + 5000;
           while (engine.kind === 'dockerd' && (before = await running()).length === 0 && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 50));
-          sawProcess = hostProcesses(sleeping).length > 0;
+          // the shell prints "started" before it starts sleep: wait (bounded) for the process to appear
+          const seen = Date.now() + 5000;
+          while (!(sawProcess = hostProcesses(sleeping).length > 0) && Date.now() < seen) await new Promise((resolve) => setTimeout(resolve, 50));
           controller.abort(new Error('stop the build'));
         }
       }

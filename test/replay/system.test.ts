@@ -115,6 +115,13 @@ t.test('negotiation edge cases', async (t) => {
     await docker.info();
     t.equal(docker.apiVersion, '1.43');
   }));
+  await t.test('an unreachable engine is not asked twice: no GET after a HEAD that failed to connect', (t) => replay(t, [fixture([
+    { request: { method: 'HEAD', path: '/_ping' }, fault: { kind: 'reset' } },
+    ping('1.41', 200, 'GET'),
+  ])], async ({ docker, server }) => {
+    await t.rejects(docker.info(), { name: 'DockerConnectionError' });
+    t.same(server.requests.map((r) => r.method), ['HEAD'], 'no fallback request');
+  }, { allowUnconsumed: true }));
   await t.test('no Api-Version header: ask GET /version', (t) => replay(t, [fixture([
     ping(undefined),
     { request: { method: 'GET', path: '/version' }, response: { statusCode: 200, headers: {}, body: { ApiVersion: '1.42', Version: 'x', Os: 'linux', Arch: 'amd64' } } },

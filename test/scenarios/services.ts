@@ -1,5 +1,5 @@
 import {
-  ConflictError, NotFoundError, isVersionConflict, type Docker, type ServiceSpec, type Task,
+  ConflictError, NotFoundError, isVersionConflict, type Docker, type Frame, type ServiceSpec, type Task,
 } from '../../src/index.js';
 import { enterSwarm, exitSwarm, pollUntil } from '../helpers/swarm.js';
 import { failure, scenario, type Scenario } from './scenario.js';
@@ -96,4 +96,45 @@ export const services = scenario({
   },
 });
 
-export const scenarios: Scenario[] = [services];
+/** Collects frames into one text per stream. */
+async function texts(frames: AsyncIterable<Frame>): Promise<{ stdout: string; stderr: string }> {
+  const out = { stdout: '', stderr: '' };
+  for await (const f of frames) if (f.stream !== 'stdin') out[f.stream] += f.data.toString('utf8');
+  return out;
+}
+
+/** Service and task logs: demultiplexed from Content-Type (API ≥ 1.42) or from the spec's TTY (20.10). */
+export const serviceLogs = scenario({
+  name: 'swarm-service-logs',
+  description: 'a one-shot service writing to stdout and stderr; GET /services/{id}/logs and GET /tasks/{id}/logs',
+  engines: SWARM_ENGINES,
+  setup: (docker) => enterSwarm(docker),
+  cleanup: (docker) => exitSwarm(docker),
+  async run(docker, ctx) {
+    const image = (await docker.images.inspect(ctx.image)).Id;
+    const created = await docker.services.create({
+      Name: 'berth-rec-svc-logs', Labels: LABEL,
+      TaskTemplate: {
+        ContainerSpec: { Image: image, Command: ['sh', '-c', 'echo to-stdout; echo to-stderr >&2'], Labels: LABEL },
+        RestartPolicy: { Condition: 'none' },
+        Networks: [{ Target: 'host' }],
+      },
+      Mode: { Replicated: { Replicas: 1 } },
+    });
+    const task = await finishedTask(docker, 'berth-rec-svc-logs');
+    const service = await texts(docker.services.logs(created.ID));
+    const onlyStderr = await texts(docker.services.logs(created.ID, { stdout: false }));
+    const ofTask = await texts(docker.tasks.logs(task.ID));
+    const missing = await failure(() => texts(docker.services.logs('berth-no-such-service')));
+    await docker.services.remove(created.ID);
+    return { service, onlyStderr, ofTask, missing };
+  },
+  check(t, r) {
+    t.same(r.service, { stdout: 'to-stdout\n', stderr: 'to-stderr\n' }, 'service logs, demultiplexed');
+    t.same(r.onlyStderr, { stdout: '', stderr: 'to-stderr\n' }, 'stdout: false');
+    t.same(r.ofTask, r.service, 'the task\'s logs are the service\'s (one task)');
+    t.type(r.missing, NotFoundError);
+  },
+});
+
+export const scenarios: Scenario[] = [services, serviceLogs];

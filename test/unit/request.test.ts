@@ -1,6 +1,7 @@
 import t from 'tap';
-import { DockerArgumentError } from '../../src/index.js';
-import { encodeQuery, engineMessage, pathSegment } from '../../src/engine/request.js';
+import { PassThrough, Readable } from 'node:stream';
+import { DockerArgumentError, DockerProtocolError } from '../../src/index.js';
+import { encodeQuery, engineMessage, pathSegment, readBody } from '../../src/engine/request.js';
 import { compareApiVersions, minApiVersion, parseApiVersion } from '../../src/engine/version.js';
 import { BERTH_VERSION } from '../../src/engine/package-version.js';
 import { readFileSync } from 'node:fs';
@@ -24,6 +25,39 @@ t.test('path segments are validated before any I/O', async (t) => {
     t.throws(() => pathSegment(bad, 'container id'), DockerArgumentError, JSON.stringify(bad));
   }
   t.throws(() => pathSegment('', 'container id'), /container id must be a non-empty string/);
+});
+
+t.test('reading a whole body', async (t) => {
+  t.same(await readBody(Readable.from([Buffer.from('ab'), Buffer.from('cd')]), 10, 'GET /x'), Buffer.from('abcd'), 'chunks are joined');
+  t.same(await readBody(Readable.from([Buffer.from('abcd')]), 4, 'GET /x'), Buffer.from('abcd'), 'exactly the limit is fine');
+  t.same(await readBody(Readable.from([]), 4, 'GET /x'), Buffer.alloc(0), 'an empty body');
+  const ended = Readable.from([]);
+  ended.resume();
+  await new Promise((resolve) => ended.once('end', resolve));
+  t.same(await readBody(ended, 4, 'GET /x'), Buffer.alloc(0), 'a body that already ended');
+
+  const big = new PassThrough();
+  const reading = readBody(big, 4, 'GET /x');
+  big.write(Buffer.from('abc'));
+  big.write(Buffer.from('de'));
+  await t.rejects(reading, new DockerProtocolError('GET /x: response body exceeds 4 bytes'), 'past the limit');
+  t.ok(big.destroyed, 'and the body is destroyed');
+
+  const failing = new PassThrough();
+  const failed = readBody(failing, 10, 'GET /x');
+  failing.write(Buffer.from('ab'));
+  failing.destroy(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }));
+  await t.rejects(failed, { message: 'socket hang up', code: 'ECONNRESET' }, 'the body\'s error');
+
+  const cut = new PassThrough();
+  const closed = readBody(cut, 10, 'GET /x');
+  cut.write(Buffer.from('ab'));
+  cut.destroy();
+  await t.rejects(closed, { code: 'ERR_STREAM_PREMATURE_CLOSE' }, 'closed before its end, as for await would say');
+
+  const gone = new PassThrough();
+  gone.destroy();
+  await t.rejects(readBody(gone, 10, 'GET /x'), { code: 'ERR_STREAM_PREMATURE_CLOSE' }, 'already destroyed');
 });
 
 t.test('engine messages from error bodies', async (t) => {

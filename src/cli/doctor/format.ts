@@ -26,7 +26,10 @@ export function formatReport(report: DoctorReport, style: Style): string[] {
   }
   if (tls && endpoint) {
     let text: string;
-    if (!tls.enabled) text = endpoint.url.startsWith('unix:') ? 'not used (unix socket)' : style.yellow('off: plain HTTP');
+    if (!tls.enabled) {
+      text = endpoint.url.startsWith('unix:') ? 'not used (unix socket)'
+        : endpoint.url.startsWith('ssh:') ? 'not used (ssh encrypts the connection)' : style.yellow('off: plain HTTP');
+    }
     else {
       const parts = [tls.verify === true ? 'engine certificate verified' : style.yellow('engine certificate NOT verified')];
       parts.push(tls.clientCertificate ? `client certificate ${tls.certFile ?? '(inline)'}` : 'no client certificate');

@@ -6,7 +6,7 @@ import { nodeContextFs, type ContextFileSystem } from './context-fs.js';
 import { DirectoryContext } from './context-directory.js';
 import { MemoryContext, tarTime, type BuildContextSummary, type ContextSource, type PackControl } from './context-source.js';
 import type { DockerIgnore } from './dockerignore.js';
-import { TarOutput, type TarSink } from './tar-output.js';
+import { TarOutput, loadTarPacker, type TarSink } from './tar-output.js';
 
 /** Progress of a pack: entries and content bytes written so far. */
 export interface BuildContextProgress {
@@ -125,8 +125,9 @@ export class BuildContextStream extends Readable {
     try {
       if (this.signal?.aborted) throw abortError(this.signal);
       await this.prepare();
+      const pack = await loadTarPacker();
       if (this.destroyed) return;
-      const output = new TarOutput(this.sink());
+      const output = new TarOutput(this.sink(), pack);
       this.output = output;
       const control: PackControl = {
         signal: this.signal,

@@ -1,4 +1,4 @@
-import { pack as tarPack, type Header, type Pack } from 'tar-stream';
+import type { Header, Pack, pack } from 'tar-stream';
 
 /**
  * tar-stream's packer with backpressure all the way to the walk: entries
@@ -33,6 +33,20 @@ const MAX_QUEUED_ENTRIES = 64;
 const MAX_QUEUED_BYTES = 2 << 20;
 const GATHER_BYTES = 64 << 10;
 
+/** tar-stream's `pack()`. */
+export type TarPacker = typeof pack;
+
+let packer: Promise<TarPacker> | undefined;
+
+/**
+ * tar-stream, loaded by the first context packed rather than by
+ * `import('berth')`: most programs never build an image.
+ */
+export function loadTarPacker(): Promise<TarPacker> {
+  packer ??= import('tar-stream').then((m) => m.pack);
+  return packer;
+}
+
 /** tar-stream's packer behind a queue bound, a pause/resume link to the consumer, and chunk gathering. */
 export class TarOutput {
   private readonly pack: Pack;
@@ -44,9 +58,10 @@ export class TarOutput {
   private gathered = 0;
   private closed = false;
 
-  constructor(sink: TarSink) {
+  /** `pack` comes from {@link loadTarPacker}. */
+  constructor(sink: TarSink, pack: TarPacker) {
     this.sink = sink;
-    this.pack = tarPack({ highWaterMark: GATHER_BYTES });
+    this.pack = pack({ highWaterMark: GATHER_BYTES });
     this.pack.on('data', (chunk: unknown) => this.onData(chunk as Buffer));
     this.pack.on('end', () => {
       this.flush();

@@ -5,6 +5,9 @@ import { filtersQuery, type Filters } from '../filters.js';
 import { asArray, asArrayOrNull, asIdentified, asObject, isObject, stringField, type JsonObject } from '../json.js';
 import { pathSegment, type CallOptions } from '../request.js';
 import type { Service, ServiceCreateResponse, ServiceSpec, ServiceUpdateResponse } from '../types/swarm.js';
+import type { LazyStream } from '../streams/lazy.js';
+import type { Frame } from '../streams/demux.js';
+import { openOutputLogs, type ContainerLogsOptions } from './containers/logs.js';
 import { updateVersioned, versionIndex, type SpecChange, type VersionedUpdateOptions } from './versioned.js';
 
 /** Filters of `GET /services`. */
@@ -54,7 +57,7 @@ export interface ServiceInspectOptions extends CallOptions {
 
 /**
  * Swarm services (manager only: 503 `UnavailableError` elsewhere). Tasks
- * are in `docker.tasks`. Service logs are not here yet.
+ * are in `docker.tasks`.
  */
 export class ServicesApi {
   protected readonly ctx: EngineContext;
@@ -117,6 +120,20 @@ export class ServicesApi {
         query: { version: v, registryAuthFrom, rollback }, ...call,
       }) ?? {}, 'POST /services/{id}/update'));
     return { Warnings: asArrayOrNull<string>(res.Warnings, 'Warnings') };
+  }
+
+  /**
+   * `GET /services/{id}/logs` — the output of every task of the service,
+   * as frames (demultiplexed unless the service runs with a TTY), opened on
+   * the first `next()`. `follow` keeps it open until `signal` or `break`.
+   * The engine must run the json-file or journald log driver.
+   */
+  logs(id: string, options: ContainerLogsOptions = {}): LazyStream<Frame> {
+    const segment = pathSegment(id, 'service id');
+    return openOutputLogs(this.ctx, `/services/${segment}/logs`, async (signal) => {
+      const service = await this.inspect(id, { signal });
+      return service.Spec?.TaskTemplate?.ContainerSpec?.TTY === true;
+    }, options);
   }
 
   /** `DELETE /services/{id}` — removes the service and shuts its tasks down; 404 when missing. */

@@ -3,6 +3,9 @@ import { filtersQuery, type Filters } from '../filters.js';
 import { asArray, asIdentified } from '../json.js';
 import { pathSegment, type CallOptions } from '../request.js';
 import type { Task } from '../types/swarm.js';
+import type { Frame } from '../streams/demux.js';
+import type { LazyStream } from '../streams/lazy.js';
+import { openOutputLogs, type ContainerLogsOptions } from './containers/logs.js';
 
 /** Filters of `GET /tasks`. */
 export interface TaskListFilters extends Filters {
@@ -47,5 +50,17 @@ export class TasksApi {
     return asIdentified<Task>(await this.ctx.requester.json({
       method: 'GET', path: `/tasks/${pathSegment(id, 'task id')}`, ...options,
     }), 'ID', 'GET /tasks/{id}');
+  }
+
+  /**
+   * `GET /tasks/{id}/logs` — one task's output as frames (demultiplexed
+   * unless it runs with a TTY), opened on the first `next()`.
+   */
+  logs(id: string, options: ContainerLogsOptions = {}): LazyStream<Frame> {
+    const segment = pathSegment(id, 'task id');
+    return openOutputLogs(this.ctx, `/tasks/${segment}/logs`, async (signal) => {
+      const task = await this.inspect(id, { signal });
+      return task.Spec?.ContainerSpec?.TTY === true;
+    }, options);
   }
 }

@@ -233,9 +233,12 @@ export interface ProgressOptions extends JsonLinesOptions {
   transcriptLines?: number | undefined;
 }
 
-const STRING_FIELDS = new Set(['stream', 'status', 'id', 'progress', 'error', 'from']);
-const NUMBER_FIELDS = new Set(['time', 'timeNano']);
-const OBJECT_FIELDS = new Set(['progressDetail', 'errorDetail']);
+/** The wire type of each field berth reads (one lookup per field of every message). */
+const FIELD_TYPES: ReadonlyMap<string, 'string' | 'number' | 'object'> = new Map([
+  ['stream', 'string'], ['status', 'string'], ['id', 'string'], ['progress', 'string'], ['error', 'string'], ['from', 'string'],
+  ['time', 'number'], ['timeNano', 'number'],
+  ['progressDetail', 'object'], ['errorDetail', 'object'],
+]);
 
 /**
  * Narrows a stream object to a {@link ProgressMessage}: the fields berth
@@ -245,13 +248,13 @@ const OBJECT_FIELDS = new Set(['progressDetail', 'errorDetail']);
 export function asProgressMessage(obj: JsonObject, where = ''): ProgressMessage {
   let nulls: string[] | undefined;
   for (const key in obj) {
+    const expected = FIELD_TYPES.get(key);
+    if (expected === undefined) continue;
     const value = obj[key];
     if (value === null) {
-      if (STRING_FIELDS.has(key) || NUMBER_FIELDS.has(key) || OBJECT_FIELDS.has(key)) (nulls ??= []).push(key);
+      (nulls ??= []).push(key);
       continue;
     }
-    const expected = STRING_FIELDS.has(key) ? 'string' : NUMBER_FIELDS.has(key) ? 'number' : OBJECT_FIELDS.has(key) ? 'object' : undefined;
-    if (expected === undefined) continue;
     const ok = expected === 'object' ? isObject(value) : typeof value === expected;
     if (!ok) throw new DockerProtocolError(`progress message field "${key}" should be ${expected === 'object' ? 'an object' : `a ${expected}`}, got ${describeJson(value)}${where}`);
   }

@@ -58,13 +58,20 @@ export function sourceError(err: unknown, options: StreamOptions): DockerError {
   return new DockerError(`reading the engine's stream failed: ${text}${where}`, 'ERR_DOCKER', { cause: err });
 }
 
+/** Chunks below this size are joined with their small neighbours before decoding. */
+const SMALL_CHUNK_BYTES = 1024;
+
 /**
- * Pulls chunks from a source on demand. A Readable is read with `read()`,
- * so whatever it has buffered is taken at once and synchronously
- * (`readNow()`), waiting for it only when it is empty; a plain async
- * iterable is awaited chunk by chunk. `next()` resolves with the next
- * non-empty chunk or `null` at the end; `destroy()` releases the source
- * (idempotent); an abort destroys the source and fails the pending pull.
+ * Pulls chunks from a source on demand. A Readable flows, from the first
+ * pull on, into a short queue that pauses it once it holds the Readable's
+ * own `highWaterMark` (backpressure, as its own buffer would). Chunks are
+ * handed out as they came, not copied — `read()` would join everything a
+ * paused stream buffered into one new Buffer, big frames included — save
+ * that runs of small ones are joined; those already queued are taken
+ * synchronously (`readNow()`). A plain async iterable is awaited chunk by
+ * chunk. `next()` resolves with the next non-empty chunk or `null` at the
+ * end; `destroy()` releases the source (idempotent); an abort destroys the
+ * source and fails the pending pull.
  */
 export class ChunkPuller {
   private readonly readable: Readable | undefined;
@@ -74,6 +81,11 @@ export class ChunkPuller {
   /** For plain iterables: rejects when the signal aborts (raced against every pull). */
   private aborted: Promise<never> | undefined;
   private rejectAborted: (() => void) | undefined;
+  /** For Readables: chunks that arrived and were not handed out yet, and their size. */
+  private readonly queue: Buffer[] = [];
+  private queued = 0;
+  /** For Readables: the data listener, attached by the first pull (which starts the flow). */
+  private onData: ((chunk: Uint8Array | string) => void) | undefined;
   /** For Readables: the readable side ended cleanly, or failed. */
   private ended = false;
   private failure: unknown;
@@ -87,15 +99,13 @@ export class ChunkPuller {
     if (source instanceof Readable) {
       const readable = source;
       this.readable = readable;
-      const onReadable = (): void => this.notify();
-      readable.on('readable', onReadable);
       const stopEos = finished(readable, { writable: false }, (err) => {
         if (err) this.failure ??= err;
         else this.ended = true;
         this.notify();
       });
       this.unwatch = () => {
-        readable.off('readable', onReadable);
+        if (this.onData) readable.off('data', this.onData);
         stopEos();
       };
       if (signal) {
@@ -136,24 +146,69 @@ export class ChunkPuller {
     if (this.finished) return null;
     const readable = this.readable;
     if (!readable) return undefined;
-    for (;;) {
-      const chunk: unknown = readable.destroyed ? null : readable.read();
-      if (chunk !== null) {
-        const buf = asBuffer(chunk as Uint8Array | string);
-        if (buf.length > 0) return buf;
-        continue;
-      }
-      if (this.failure !== undefined) {
-        const err = this.failure;
-        this.destroy();
-        throw sourceError(err, this.options);
-      }
-      if (this.ended) {
-        this.release();
-        return null;
-      }
-      return undefined;
+    if (this.failure !== undefined) {
+      // what arrived but was not taken is dropped, as a destroyed Readable drops its buffer
+      const err = this.failure;
+      this.destroy();
+      throw sourceError(err, this.options);
     }
+    const chunk = this.take();
+    if (chunk !== undefined) {
+      if (this.queued < readable.readableHighWaterMark && readable.isPaused() && !readable.destroyed) readable.resume();
+      return chunk;
+    }
+    if (this.ended) {
+      this.release();
+      return null;
+    }
+    this.flow(readable);
+    return undefined;
+  }
+
+  /**
+   * The next queued chunk. A run of small chunks (a log stream's frames
+   * arrive one per chunk) is joined into one: copying a few KiB costs less
+   * than handing each one on. Bigger chunks are handed on as they are.
+   */
+  private take(): Buffer | undefined {
+    const queue = this.queue;
+    const first = queue.shift();
+    if (first === undefined) return undefined;
+    let chunk = first;
+    // a join stays below Buffer's pool threshold, so it is a slice of the shared pool rather than an allocation of its own
+    const limit = Buffer.poolSize >>> 1;
+    const joins = (next: Buffer | undefined, size: number): next is Buffer =>
+      next !== undefined && next.length < SMALL_CHUNK_BYTES && size + next.length < limit;
+    if (first.length < SMALL_CHUNK_BYTES && joins(queue[0], first.length)) {
+      const parts = [first];
+      let size = first.length;
+      while (joins(queue[0], size)) {
+        const next = queue.shift() as Buffer;
+        parts.push(next);
+        size += next.length;
+      }
+      chunk = Buffer.concat(parts, size);
+    }
+    this.queued -= chunk.length;
+    return chunk;
+  }
+
+  /** Lets a Readable flow into the queue: attaches the data listener on the first pull, resumes it after a pause. */
+  private flow(readable: Readable): void {
+    if (readable.destroyed) return;
+    if (this.onData === undefined) {
+      this.onData = (data) => {
+        const buf = asBuffer(data);
+        if (buf.length === 0) return;
+        this.queue.push(buf);
+        this.queued += buf.length;
+        if (this.queued >= readable.readableHighWaterMark) readable.pause();
+        this.notify();
+      };
+      readable.on('data', this.onData);
+    }
+    // attaching a data listener does not resume a stream someone paused explicitly
+    if (readable.isPaused()) readable.resume();
   }
 
   /** The next non-empty chunk, or null at the end of the source. Rejects with a typed error. */

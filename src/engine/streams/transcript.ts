@@ -29,6 +29,8 @@ export class LineAssembler {
   /** The lines this text completes (without newlines, colour codes or a trailing `\r`). */
   push(text: string): string[] {
     if (text === '') return [];
+    // the common case, one whole line per message, without joining and splitting
+    if (this.partial === '' && text.indexOf('\n') === text.length - 1) return [tidy(text.slice(0, -1))];
     const parts = (this.partial + text).split('\n');
     this.partial = parts.pop() ?? '';
     if (this.partial.length > MAX_LINE_CHARS) {

@@ -6,7 +6,7 @@ import { outputFrames, type Frame, type StreamName } from '../../streams/demux.j
 import { LazyStream } from '../../streams/lazy.js';
 import { bufferFrames } from '../../streams/stdio.js';
 import { unixTime, type TimeValue } from '../../time.js';
-import { containerOutputMultiplexed } from './output-mode.js';
+import { containerTty, outputMultiplexed } from './output-mode.js';
 
 /** Options of `GET /containers/{id}/logs`. */
 export interface ContainerLogsOptions extends CallOptions {
@@ -53,16 +53,27 @@ export const DEFAULT_MAX_OUTPUT_BYTES = 64 * 1024 * 1024;
  * `ContainersApi.logs`.
  */
 export function openLogs(ctx: EngineContext, id: string, options: ContainerLogsOptions = {}): LazyStream<Frame> {
-  const { signal, timeout, maxFrameBytes } = options;
   const segment = pathSegment(id, 'container id');
+  return openOutputLogs(ctx, `/containers/${segment}/logs`, (signal) => containerTty(ctx, segment, signal), options);
+}
+
+/**
+ * The logs of a container, service or task (`GET <path>`, the same query
+ * and frames), opened on the first `next()`; `tty` looks up whether the
+ * output is raw when the engine's Content-Type cannot say (API < 1.42).
+ */
+export function openOutputLogs(
+  ctx: EngineContext, path: string, tty: (signal: AbortSignal | undefined) => Promise<boolean>, options: ContainerLogsOptions = {},
+): LazyStream<Frame> {
+  const { signal, timeout, maxFrameBytes } = options;
   const query = logsQuery(options);
   return new LazyStream<Frame>(async (combined) => {
     const res = await ctx.requester.send({
-      method: 'GET', path: `/containers/${segment}/logs`, query, stream: options.follow === true, signal: combined, timeout,
+      method: 'GET', path, query, stream: options.follow === true, signal: combined, timeout,
     });
     let multiplexed: boolean;
     try {
-      multiplexed = await containerOutputMultiplexed(ctx, segment, res.header('content-type'), res.request.apiVersion, combined);
+      multiplexed = await outputMultiplexed(res.header('content-type'), res.request.apiVersion, () => tty(combined));
     } catch (err) {
       destroyQuietly(res.body);
       throw err;

@@ -15,11 +15,22 @@ export async function containerOutputMultiplexed(
   ctx: EngineContext, containerSegment: string, contentType: string | undefined, apiVersion: string | undefined,
   signal: AbortSignal | undefined,
 ): Promise<boolean> {
+  return outputMultiplexed(contentType, apiVersion, () => containerTty(ctx, containerSegment, signal));
+}
+
+/**
+ * Whether output is multiplexed: from `Content-Type` when the engine's
+ * answer can be trusted (API ≥ 1.42), else from the TTY setting that
+ * `tty()` looks up (a container's, a service's or a task's).
+ */
+export async function outputMultiplexed(
+  contentType: string | undefined, apiVersion: string | undefined, tty: () => Promise<boolean>,
+): Promise<boolean> {
   const type = contentType?.split(';', 1)[0]?.trim().toLowerCase();
   if (type === MULTIPLEXED_STREAM) return true;
   const reliable = apiVersion !== undefined && parseApiVersion(apiVersion) !== undefined && apiVersionAtLeast(apiVersion, '1.42');
   if (reliable && type === RAW_STREAM) return false;
-  return isMultiplexed(undefined, undefined, await containerTty(ctx, containerSegment, signal));
+  return isMultiplexed(undefined, undefined, await tty());
 }
 
 /** `GET /containers/{id}/json` → `Config.Tty`. */
