@@ -2,7 +2,9 @@ import type { StreamName } from '../engine/index.js';
 import { delay } from './clock.js';
 import type { InstanceCheck } from './crash-check.js';
 import { containerSpec } from './container-spec.js';
-import { EngineClients, type EngineConnection } from './docker/connections.js';
+import type { Docker } from '../engine/index.js';
+import { EngineClients, type EngineClient } from './docker/connections.js';
+import { isUnreachable, type EngineLease } from './engine-pool.js';
 import { CleanupQueue } from './docker/cleanup-queue.js';
 import { removeContainer, type ContainerRecord } from './docker/container-removal.js';
 import { createContainer, removeStaleContainers, startContainer } from './docker/container-setup.js';
@@ -77,6 +79,8 @@ export class DockerLatentWorker<Build = BuildWithProperties> extends LatentWorke
   private readonly renderings = new WeakMap<object, Promise<RenderedDockerOptions>>();
   private readonly leave: () => void;
   private current: Instance | undefined;
+  /** The pooled engine of the current instance (with `pool`). */
+  private lease: EngineLease | undefined;
   private reaped = false;
   private closing: Promise<void> | undefined;
 
@@ -137,7 +141,7 @@ export class DockerLatentWorker<Build = BuildWithProperties> extends LatentWorke
 
   protected async stopInstance(fast: boolean): Promise<void> {
     const inst = this.current;
-    if (inst === undefined) return;
+    if (inst === undefined) return this.releaseLease();
     inst.logs?.close();
     try {
       await removeContainer(inst.record, { clock: this.clock, report: this.step, fast });
@@ -149,7 +153,14 @@ export class DockerLatentWorker<Build = BuildWithProperties> extends LatentWorke
         'ERR_WORKER_CLEANUP_PENDING', { cause: err }));
     } finally {
       if (this.current === inst) this.current = undefined;
+      this.releaseLease();
     }
+  }
+
+  /** Gives the pooled engine back (the instance is gone, or kept by the cleanup queue). */
+  private releaseLease(): void {
+    this.lease?.release();
+    this.lease = undefined;
   }
 
   protected override async checkInstance(): Promise<InstanceCheck> {
@@ -166,17 +177,66 @@ export class DockerLatentWorker<Build = BuildWithProperties> extends LatentWorke
   };
 
   private async start(build: Build | undefined, signal: AbortSignal): Promise<InstanceInfo> {
-    const { clock, step: report } = this;
-    const o = await timed(clock, report, 'render', () => this.renderFor(build));
+    const o = await timed(this.clock, this.step, 'render', () => this.renderFor(build));
     // the next start for this build renders afresh
     if (typeof build === 'object' && build !== null) this.renderings.delete(build);
-    const connection: EngineConnection = { dockerHost: o.dockerHost, tls: o.tls, version: o.version };
-    const { docker } = await timed(clock, report, 'connect', async () => {
-      const client = this.clients.get(connection);
-      // once per client: later starts reuse the version (and the kept-alive connections)
-      if (client.docker.apiVersion === undefined) await client.docker.negotiate({ signal });
-      return client;
-    }, (c) => ({ endpoint: c.docker.endpoint.url, apiVersion: c.docker.apiVersion ?? '', reused: !c.fresh }));
+    // with a pool: an engine the start cannot reach is marked down, and the start goes to another
+    const unreachable = new Set<string>();
+    for (;;) {
+      const { docker } = await timed(this.clock, this.step, 'connect', () => this.engineFor(o, signal, unreachable),
+        (c) => ({ endpoint: c.docker.endpoint.url, apiVersion: c.docker.apiVersion ?? '', reused: !c.fresh, ...(c.engine !== undefined ? { engine: c.engine } : {}) }));
+      try {
+        return await this.startOn(docker, o, signal);
+      } catch (err) {
+        const lease = this.lease;
+        if (lease === undefined || !isUnreachable(err) || signal.aborted) throw err;
+        lease.unreachable(err);
+        unreachable.add(lease.engine);
+        this.abandonInstance();
+        if (!this.hasEngineLeft(unreachable)) throw err;
+      } finally {
+        this.lease?.started();
+      }
+    }
+  }
+
+  /** The engine of a start: from the pool (leased until the instance is gone), or the client of the rendered connection. */
+  private async engineFor(o: RenderedDockerOptions, signal: AbortSignal, unreachable: ReadonlySet<string>): Promise<EngineClient & { engine?: string }> {
+    const pool = this.cfg.pool;
+    let client: EngineClient & { engine?: string };
+    if (pool !== undefined) {
+      const lease = await pool.acquire({
+        worker: this.name, signal, exclude: unreachable, ...(this.cfg.requireLabels !== undefined ? { requireLabels: this.cfg.requireLabels } : {}),
+      });
+      this.lease = lease;
+      client = { docker: lease.docker, fresh: lease.docker.apiVersion === undefined, engine: lease.engine };
+    } else {
+      client = this.clients.get({ dockerHost: o.dockerHost, tls: o.tls, version: o.version });
+    }
+    // once per client: later starts reuse the version (and the kept-alive connections)
+    if (client.docker.apiVersion === undefined) await client.docker.negotiate({ signal });
+    return client;
+  }
+
+  /** True when the pool may still have an engine for this start (one not found unreachable by it). */
+  private hasEngineLeft(unreachable: ReadonlySet<string>): boolean {
+    return (this.cfg.pool?.engines ?? []).some((e) => e.up && !unreachable.has(e.name));
+  }
+
+  /** A start's engine could not be reached: its container (if made) waits in the cleanup queue, its lease goes back. */
+  private abandonInstance(): void {
+    const inst = this.current;
+    this.current = undefined;
+    if (inst !== undefined) {
+      inst.logs?.close();
+      this.cleanups.add(inst.record);
+    }
+    this.lease?.release();
+    this.lease = undefined;
+  }
+
+  private async startOn(docker: Docker, o: RenderedDockerOptions, signal: AbortSignal): Promise<InstanceInfo> {
+    const { clock, step: report } = this;
     await this.reapOnce(docker, signal);
     const owner = { workerName: this.name, masterId: this.masterId };
     const stale = await timed(clock, report, 'stale-cleanup', () => removeStaleContainers(docker, owner, signal), (ids) => ({ removed: ids.length }));

@@ -44,3 +44,9 @@ export { REDACTED_TEXT } from './docker/redactor.js';
 export {
   reapOrphans, type ReapOptions, type ReapResult, type ReapedContainer, type ReapedImage, type ReapFailure,
 } from './reaper.js';
+export {
+  EnginePool, isUnreachable, type EngineRequest, type EngineLease, type PoolEngineStatus, type PoolReapResult,
+} from './engine-pool.js';
+export type { EnginePoolOptions, PoolEngineOptions } from './pool/pool-options.js';
+export type { EnginePoolEvent, EnginePoolEventBody, EnginePoolEvents } from './pool/pool-events.js';
+export { place, type EngineLoad, type PlacementRequest, type Placement } from './pool/placement.js';
