@@ -66,16 +66,17 @@ export class EngineHealth {
   private async ping(): Promise<void> {
     this.timer.cancel();
     const abort = new AbortController();
-    const timedOut = delay(this.clock, this.timeoutMs, abort.signal).then((fired) => {
-      if (fired) abort.abort();
-      return fired;
+    let timedOut = false;
+    void delay(this.clock, this.timeoutMs, abort.signal).then((fired) => {
+      if (!fired) return;
+      timedOut = true;
+      abort.abort(new Error(`no answer to a ping within ${this.timeoutMs} ms`));
     });
     try {
-      const answer = this.docker.ping({ signal: abort.signal }).then(() => undefined, (err: unknown) => asError(err));
-      const outcome = await Promise.race([answer, timedOut.then((fired) => (fired ? 'timeout' as const : undefined))]);
+      const failure = await this.docker.ping({ signal: abort.signal }).then(() => undefined, (err: unknown) => asError(err));
       if (this.closed) return;
-      if (outcome === 'timeout') this.set(false, `no answer to a ping within ${this.timeoutMs} ms`);
-      else if (outcome instanceof Error) this.set(false, outcome.message);
+      if (timedOut) this.set(false, `no answer to a ping within ${this.timeoutMs} ms`);
+      else if (failure !== undefined) this.set(false, failure.message);
       else this.set(true, 'answers pings');
     } finally {
       abort.abort();
