@@ -1,0 +1,264 @@
+import { randomBytes } from 'node:crypto';
+import { isNotFound, type Docker, type StreamName, type Task } from '../engine/index.js';
+import type { InstanceCheck } from './crash-check.js';
+import { EngineClients } from './docker/connections.js';
+import { registerLiveWorker } from './docker/live-workers.js';
+import { Redactor } from './docker/redactor.js';
+import { secretsOf } from './docker/secrets.js';
+import { StartupLogs } from './docker/startup-logs.js';
+import { timed, type StepDetail } from './docker/steps.js';
+import { LatentWorkerAttachRefusedError, LatentWorkerCannotSubstantiate, LatentWorkerError, asError } from './errors.js';
+import type { InstanceInfo } from './events.js';
+import { LatentWorker } from './latent-worker.js';
+import { ownerLabels } from './labels.js';
+import { serviceName } from './naming.js';
+import { renderDockerOptions, type RenderedDockerOptions } from './options.js';
+import { buildProperties } from './renderable.js';
+import { serviceSpec } from './swarm/service-spec.js';
+import { checkSwarmConfig, type SwarmLatentWorkerOptions, type SwarmWorkerConfig } from './swarm/swarm-options.js';
+import { removeOwnedSwarmObjects, removeSecret, removeService } from './swarm/swarm-objects.js';
+import { describeTask, waitForRunningTask } from './swarm/task-watch.js';
+
+/** The steps a Swarm worker reports (as `step` events), each with its duration. */
+export type SwarmWorkerStep =
+  | 'render' | 'connect'
+  /** Services and secrets of this worker left by an earlier run, removed (by label). */
+  | 'stale-cleanup'
+  /** The image resolved to its id on the manager. */
+  | 'image-check'
+  /** The password secret of this start made. */
+  | 'secret-create'
+  /** The service made. */
+  | 'service-create'
+  /** Until the service's task runs. */
+  | 'task'
+  /** From the task running until the worker inside counted as ready. */
+  | 'ready'
+  /** The service removed, and its task and container gone. */
+  | 'service-remove'
+  /** The password secret removed. */
+  | 'secret-remove';
+
+const SHA256_ID = /^sha256:[0-9a-f]{64}$/;
+
+/** The service of the running (or starting) instance. */
+interface Instance {
+  readonly docker: Docker;
+  serviceId: string | undefined;
+  readonly name: string;
+  secretId: string | undefined;
+  task: Task | undefined;
+  logs: StartupLogs | undefined;
+  runningAt: number | undefined;
+  ready: boolean;
+}
+
+/**
+ * A latent worker whose instance is a one-replica Swarm service, made
+ * through a manager: Buildbot's `DockerLatentWorker` for a swarm, with the
+ * same worker contract and owner labels (on the service and its container),
+ * the image given to the nodes by id, the password in a Swarm secret made
+ * for each start (mounted as `/run/secrets/WORKERPASS`, named by
+ * `WORKERPASS_FILE`), and the startup output read from the service's logs.
+ * A start resolves once the task runs (and, by default, the worker inside
+ * attached); a stop removes the service, waits until its task and container
+ * are gone, then removes the secret.
+ *
+ * ```ts
+ * const worker = new SwarmLatentWorker({ name: 'w1', image: 'my/worker:1', dockerHost: 'tcp://manager:2376',
+ *   masterFQDN: 'ci.example:9989', constraints: ['node.labels.ci==yes'] });
+ * ```
+ */
+export class SwarmLatentWorker<Build = unknown> extends LatentWorker<Build> {
+  /** The master this worker belongs to (labels, names). */
+  readonly masterId: string;
+  private readonly cfg: SwarmWorkerConfig;
+  private readonly clients: EngineClients;
+  private readonly redactor: Redactor;
+  private readonly leave: () => void;
+  private current: Instance | undefined;
+  private closing: Promise<void> | undefined;
+
+  /** @throws WorkerConfigError listing every invalid option */
+  constructor(options: SwarmLatentWorkerOptions) {
+    const cfg = checkSwarmConfig(options);
+    super(options, cfg.docker.settings);
+    this.cfg = cfg;
+    this.masterId = cfg.docker.masterId;
+    this.clients = new EngineClients(cfg.docker.docker);
+    this.redactor = new Redactor(secretsOf(cfg.docker.password, cfg.docker.registryAuth));
+    this.leave = registerLiveWorker(this.masterId, this.name);
+  }
+
+  /** The service of the running (or starting) instance, and its task once it runs. */
+  get service(): { readonly id: string; readonly name: string; readonly taskId: string | undefined; readonly nodeId: string | undefined } | undefined {
+    const c = this.current;
+    if (c?.serviceId === undefined) return undefined;
+    return { id: c.serviceId, name: c.name, taskId: c.task?.ID, nodeId: c.task?.NodeID };
+  }
+
+  /** The worker inside connected: ends the startup logs and reports `ready`. */
+  override attached(): void {
+    super.attached();
+    const inst = this.current;
+    if (inst === undefined || inst.ready) return;
+    inst.ready = true;
+    inst.logs?.close();
+    this.step('ready', this.clock.now() - (inst.runningAt ?? this.clock.now()));
+  }
+
+  /** Stops the instance for good and closes the engine clients it made. */
+  override shutdown(): Promise<void> {
+    this.closing ??= (async () => {
+      try {
+        await super.shutdown();
+      } finally {
+        this.leave();
+        await this.clients.close();
+      }
+    })();
+    return this.closing;
+  }
+
+  protected async startInstance(build: Build | undefined, signal: AbortSignal): Promise<InstanceInfo> {
+    try {
+      return await this.start(build, signal);
+    } catch (err) {
+      throw this.redactor.error(asError(err));
+    }
+  }
+
+  protected async stopInstance(): Promise<void> {
+    const inst = this.current;
+    if (inst === undefined) return;
+    inst.logs?.close();
+    const { clock, step } = this;
+    try {
+      const serviceId = inst.serviceId;
+      if (serviceId !== undefined) {
+        await timed(clock, step, 'service-remove', () => removeService(inst.docker, serviceId, clock, this.cfg.taskPollMs));
+        inst.serviceId = undefined;
+      }
+      const secretId = inst.secretId;
+      if (secretId !== undefined) {
+        await timed(clock, step, 'secret-remove', () => removeSecret(inst.docker, secretId));
+        inst.secretId = undefined;
+      }
+    } catch (err) {
+      // the next start of this worker, and the reaper, find what is left by label
+      throw this.redactor.error(new LatentWorkerError(this.name,
+        `service ${inst.name} of worker "${this.name}" could not be removed (${asError(err).message}); the next start removes it`,
+        'ERR_WORKER_CLEANUP_PENDING', { cause: err }));
+    } finally {
+      if (this.current === inst) this.current = undefined;
+    }
+  }
+
+  protected override async checkInstance(): Promise<InstanceCheck> {
+    const inst = this.current;
+    if (inst?.task === undefined) return { ok: true };
+    let task: Task;
+    try {
+      task = await inst.docker.tasks.inspect(inst.task.ID);
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+      return { ok: false, reason: `its task ${inst.task.ID.slice(0, 12)} is gone${this.lastLines(inst)}` };
+    }
+    if (task.Status.State === 'running' && task.DesiredState === 'running') return { ok: true };
+    if (task.Status.State === 'running') return { ok: false, reason: `its task is being shut down (desired state ${task.DesiredState})${this.lastLines(inst)}` };
+    return { ok: false, reason: `its task left running: ${describeTask(task)}${this.lastLines(inst)}` };
+  }
+
+  private readonly step = (step: SwarmWorkerStep, durationMs: number, detail?: StepDetail): void => {
+    this.reportStep(step, durationMs, detail);
+  };
+
+  private lastLines(inst: Instance): string {
+    const lines = inst.logs?.lines() ?? [];
+    return lines.length === 0 ? '' : `; last output:\n${lines.slice(-20).join('\n')}`;
+  }
+
+  private async start(build: Build | undefined, signal: AbortSignal): Promise<InstanceInfo> {
+    const { clock, step } = this;
+    const o = await timed(clock, step, 'render', () => this.render(build));
+    const { docker } = await timed(clock, step, 'connect', async () => {
+      const client = this.clients.get({ dockerHost: o.dockerHost, tls: o.tls, version: o.version });
+      if (client.docker.apiVersion === undefined) await client.docker.negotiate({ signal });
+      return client;
+    }, (c) => ({ endpoint: c.docker.endpoint.url, apiVersion: c.docker.apiVersion ?? '', reused: !c.fresh }));
+    await timed(clock, step, 'stale-cleanup', () => removeOwnedSwarmObjects(docker, {
+      masterId: this.masterId, workerName: this.name, clock, pollMs: this.cfg.taskPollMs,
+    }), (r) => ({ services: r.services.length, secrets: r.secrets.length, failures: r.failures.length }));
+    const image = await timed(clock, step, 'image-check', () => this.imageId(docker, o.image ?? '', signal), (id) => ({ id: id.slice(7, 19) }));
+    const name = serviceName(this.name, this.masterId);
+    const inst: Instance = { docker, serviceId: undefined, name, secretId: undefined, task: undefined, logs: undefined, runningAt: undefined, ready: false };
+    this.current = inst;
+    let secret: { id: string; name: string } | undefined;
+    if (this.cfg.passwordDelivery === 'secret') {
+      const secretName = `${name}-${randomBytes(4).toString('hex')}`;
+      secret = await timed(clock, step, 'secret-create', async () => ({
+        id: (await docker.secrets.create({
+          Name: secretName, Labels: ownerLabels(this.name, this.masterId), Data: Buffer.from(this.cfg.docker.password).toString('base64'),
+        }, { signal })).ID,
+        name: secretName,
+      }));
+      inst.secretId = secret.id;
+    }
+    const spec = serviceSpec({
+      name, workerName: this.name, masterId: this.masterId, password: this.cfg.docker.password, protocol: this.cfg.docker.masterProtocol,
+      masterPort: this.cfg.docker.masterPort, image, options: o, network: this.cfg.network, constraints: this.cfg.constraints,
+      preferences: this.cfg.preferences, limits: this.cfg.limits, reservations: this.cfg.reservations,
+      delivery: this.cfg.passwordDelivery, secret,
+    });
+    const created = await timed(clock, step, 'service-create', () => docker.services.create(spec, { signal }), (r) => ({ id: r.ID.slice(0, 12) }));
+    inst.serviceId = created.ID;
+    const task = await timed(clock, step, 'task', () => waitForRunningTask({
+      docker, serviceId: created.ID, workerName: this.name, clock, pollMs: this.cfg.taskPollMs, timeoutMs: this.cfg.taskStartMs, signal,
+      onChange: (d) => this.reportProgress('task', d),
+    }), (x) => ({ task: x.ID.slice(0, 12), node: (x.NodeID ?? '').slice(0, 12) }));
+    inst.task = task;
+    inst.runningAt = clock.now();
+    inst.logs = StartupLogs.follow(docker.services.logs(created.ID, { follow: true, stdout: true, stderr: true, signal }), {
+      redactor: this.redactor, onLine: (stream, line) => this.onStartupLine(inst, stream, line),
+    });
+    if (this.cfg.docker.readiness === 'running') this.attachFor(inst);
+    return { id: created.ID, description: `service ${name} (task ${task.ID.slice(0, 12)} on node ${(task.NodeID ?? '').slice(0, 12)}) via ${docker.endpoint.url}` };
+  }
+
+  /** The image by id: as given when it is one, else resolved on the manager. */
+  private async imageId(docker: Docker, image: string, signal: AbortSignal): Promise<string> {
+    if (SHA256_ID.test(image)) return image;
+    try {
+      return (await docker.images.inspect(image, { signal })).Id;
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+      throw new LatentWorkerCannotSubstantiate(this.name,
+        `worker "${this.name}": image "${image}" is not on the swarm manager (${docker.endpoint.url}); a Swarm worker runs its image by id, `
+        + 'so that no node asks a registry for it: load the image on the manager and on every node that may run the worker (docker load), or give its id (sha256:…)',
+        { cause: err });
+    }
+  }
+
+  /** A line of the service's output: reported while following, and matched against a `logLine` readiness. */
+  private onStartupLine(inst: Instance, stream: StreamName, line: string): void {
+    if (inst.ready) return;
+    if (this.cfg.docker.followStartupLogs) this.reportOutput(stream === 'stderr' ? 'stderr' : 'stdout', line);
+    const readiness = this.cfg.docker.readiness;
+    if (typeof readiness === 'object' && readiness.logLine.test(line)) this.attachFor(inst);
+  }
+
+  private attachFor(inst: Instance): void {
+    if (this.current !== inst || inst.ready || this.state !== 'SUBSTANTIATING_STARTING') return;
+    try {
+      this.attached();
+    } catch (err) {
+      if (!(err instanceof LatentWorkerAttachRefusedError)) throw err;
+    }
+  }
+
+  private render(build: Build | undefined): Promise<RenderedDockerOptions> {
+    const own = build !== null && typeof build === 'object' && 'properties' in build ? (build as { properties?: unknown }).properties : undefined;
+    const values = own !== null && typeof own === 'object' ? own as Record<string, never> : undefined;
+    return renderDockerOptions(this.cfg.docker, buildProperties(this.cfg.docker.properties, { workername: this.name }, values));
+  }
+}
