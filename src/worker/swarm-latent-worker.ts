@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { isNotFound, type Docker, type StreamName, type Task } from '../engine/index.js';
+import { bufferFrames, isNotFound, type Docker, type StreamName, type Task } from '../engine/index.js';
 import type { InstanceCheck } from './crash-check.js';
 import { EngineClients } from './docker/connections.js';
 import { registerLiveWorker } from './docker/live-workers.js';
@@ -214,7 +214,7 @@ export class SwarmLatentWorker<Build = unknown> extends LatentWorker<Build> {
     inst.serviceId = created.ID;
     const task = await timed(clock, step, 'task', () => waitForRunningTask({
       docker, serviceId: created.ID, workerName: this.name, clock, pollMs: this.cfg.taskPollMs, timeoutMs: this.cfg.taskStartMs, signal,
-      onChange: (d) => this.reportProgress('task', d),
+      onChange: (d) => this.reportProgress('task', d), lastOutput: () => this.serviceOutput(docker, created.ID),
     }), (x) => ({ task: x.ID.slice(0, 12), node: (x.NodeID ?? '').slice(0, 12) }));
     inst.task = task;
     inst.runningAt = clock.now();
@@ -223,6 +223,13 @@ export class SwarmLatentWorker<Build = unknown> extends LatentWorker<Build> {
     });
     if (this.cfg.docker.readiness === 'running') this.attachFor(inst);
     return { id: created.ID, description: `service ${name} (task ${task.ID.slice(0, 12)} on node ${(task.NodeID ?? '').slice(0, 12)}) via ${docker.endpoint.url}` };
+  }
+
+  /** The last lines a service wrote (its task ended before the logs were followed), redacted, as the tail of a message. */
+  private async serviceOutput(docker: Docker, serviceId: string): Promise<string> {
+    const { stdout, stderr } = await bufferFrames(docker.services.logs(serviceId, { tail: 20 }), 1024 * 1024, 'the last output of a service');
+    const lines = `${stdout.toString('utf8')}${stderr.toString('utf8')}`.split('\n').filter((l) => l !== '');
+    return lines.length === 0 ? '' : `; last output:\n${this.redactor.text(lines.join('\n'))}`;
   }
 
   /** The image by id: as given when it is one, else resolved on the manager. */

@@ -1,4 +1,4 @@
-import { isNotFound, type Docker, type Task } from '../../engine/index.js';
+import type { Docker, Task } from '../../engine/index.js';
 import { delay, type Clock } from '../clock.js';
 import { LatentWorkerCancelledError, LatentWorkerFailedToSubstantiate } from '../errors.js';
 
@@ -45,6 +45,8 @@ export interface TaskWait {
   readonly signal: AbortSignal;
   /** Told of every change of the task's state, in words. */
   readonly onChange: (description: string) => void;
+  /** The last output of the service, for the error of a task that ended before running (redacted, `''` when none). */
+  readonly lastOutput: () => Promise<string>;
 }
 
 /**
@@ -63,8 +65,9 @@ export async function waitForRunningTask(w: TaskWait): Promise<Task> {
       if (task.Status.State === 'running') return task;
       if (FINAL_TASK_STATES.has(task.Status.State)) {
         const hint = /No such image/i.test(task.Status.Err ?? '') ? ' (that node does not have the image: load it there, by the same id)' : '';
+        const output = await w.lastOutput().catch(() => '');
         throw new LatentWorkerFailedToSubstantiate(w.workerName,
-          `the task of worker "${w.workerName}" ended before running: ${description}${hint}`, { code: 'ERR_WORKER_TASK_FAILED' });
+          `the task of worker "${w.workerName}" ended before running: ${description}${hint}${output}`, { code: 'ERR_WORKER_TASK_FAILED' });
       }
     }
     if (w.clock.now() >= deadline) {
@@ -84,10 +87,8 @@ export async function waitForRunningTask(w: TaskWait): Promise<Task> {
 export async function waitForServiceGone(docker: Docker, serviceId: string, clock: Clock, pollMs: number, timeoutMs: number): Promise<boolean> {
   const deadline = clock.now() + timeoutMs;
   for (;;) {
-    const tasks = await docker.tasks.list({ filters: { service: [serviceId] } }).catch((err: unknown) => {
-      if (isNotFound(err)) return [];
-      throw err;
-    });
+    // every task, not the service filter: once the service is gone the engine cannot resolve it, and lists none
+    const tasks = (await docker.tasks.list()).filter((x) => x.ServiceID === serviceId);
     const containers = tasks.length > 0 ? [] : await docker.containers.list({ all: true, filters: { label: [`com.docker.swarm.service.id=${serviceId}`] } });
     if (tasks.length === 0 && containers.length === 0) return true;
     if (clock.now() >= deadline) return false;

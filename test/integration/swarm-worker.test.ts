@@ -1,0 +1,167 @@
+import { createServer, type Socket } from 'node:net';
+import t from 'tap';
+import {
+  LatentWorkerCannotSubstantiate, LatentWorkerCrashedError, LatentWorkerFailedToSubstantiate, SwarmLatentWorker, ownedByFilter, reapSwarmOrphans, substantiationOutcome,
+  type Docker, type LatentWorkerEvent,
+} from '../../src/index.js';
+import { dockerFor, engineOr } from '../helpers/engines.js';
+import { enterSwarm, exitSwarm } from '../helpers/swarm.js';
+
+/**
+ * The Swarm latent worker on a single-node swarm of a private dockerd: the
+ * worker, a busybox service with host networking, reads its password from
+ * the secret file and connects back with `nc` to a test master on
+ * 127.0.0.1, which checks the name and password and calls `attached()`.
+ * Then a build, a stop, and nothing left: no service, task, container or
+ * secret. Also: a worker whose process exits before connecting, an image
+ * the manager lacks, a constraint no node meets, and the reaper.
+ */
+
+const MASTER = 'berth-test:/swarm';
+
+/** A master that reads `<name> <password>` lines and tells the test. */
+async function testMaster(t: { teardown(fn: () => unknown): void }): Promise<{ port: number; logins: Array<{ name: string; password: string }>; next: () => Promise<{ name: string; password: string }> }> {
+  const logins: Array<{ name: string; password: string }> = [];
+  const waiting: Array<(l: { name: string; password: string }) => void> = [];
+  const sockets = new Set<Socket>();
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    let data = '';
+    socket.on('data', (chunk) => {
+      data += chunk.toString('utf8');
+      const nl = data.indexOf('\n');
+      if (nl < 0) return;
+      const [name = '', password = ''] = data.slice(0, nl).split(' ');
+      const login = { name, password };
+      logins.push(login);
+      waiting.shift()?.(login);
+    });
+    socket.on('error', () => undefined);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => {
+    for (const s of sockets) s.destroy();
+    server.close();
+  });
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return { port: address.port, logins, next: () => new Promise((resolve) => waiting.push(resolve)) };
+}
+
+/** Services, secrets and task containers of the test master left on the engine. */
+async function leftovers(docker: Docker): Promise<{ services: number; secrets: number; containers: number; tasks: number }> {
+  const filters = ownedByFilter(MASTER);
+  const services = await docker.services.list({ filters });
+  const tasks = (await docker.tasks.list()).filter((x) => x.Spec?.ContainerSpec?.Labels?.['berth.master'] === MASTER);
+  return {
+    services: services.length, secrets: (await docker.secrets.list({ filters })).length,
+    containers: (await docker.containers.list({ all: true, filters })).length, tasks: tasks.length,
+  };
+}
+
+const CONNECT_BACK = 'printf "%s %s\\n" "$WORKERNAME" "$(cat "$WORKERPASS_FILE")" | nc "$BUILDMASTER" "$BUILDMASTER_PORT"; echo connected; sleep 300';
+
+t.test('a Swarm worker on a single-node swarm', async (t) => {
+  const engine = engineOr(t, 'dockerd-20.10');
+  if (!engine) return;
+  const docker = dockerFor(t, engine);
+  await enterSwarm(docker);
+  t.teardown(() => exitSwarm(docker));
+  const master = await testMaster(t);
+  const made: SwarmLatentWorker[] = [];
+  t.teardown(() => Promise.all(made.map((w) => w.shutdown())));
+  const worker = (name: string, extra: Partial<ConstructorParameters<typeof SwarmLatentWorker>[0]> = {}): { w: SwarmLatentWorker; events: LatentWorkerEvent[] } => {
+    const w = new SwarmLatentWorker({
+      name, masterId: MASTER, docker, image: engine.image, masterFQDN: `127.0.0.1:${master.port}`, password: 'swarm-secret-pw-1',
+      entrypoint: ['sh', '-c'], command: [CONNECT_BACK], stopSignal: 'SIGKILL', missingTimeout: 60, ...extra,
+    });
+    made.push(w);
+    const events: LatentWorkerEvent[] = [];
+    w.on('event', (e) => events.push(e));
+    return { w, events };
+  };
+
+  await t.test('substantiate: the task runs, the worker reads the secret file and connects back; insubstantiate leaves nothing', async (t) => {
+    const { w, events } = worker('sw-1');
+    const login = master.next();
+    const started = w.substantiate();
+    const l = await login;
+    t.same(l, { name: 'sw-1', password: 'swarm-secret-pw-1' }, 'the password came from /run/secrets/WORKERPASS');
+    w.attached();
+    await started;
+    const service = w.service;
+    t.ok(service?.taskId, 'the task is known');
+    const inspected = await docker.services.inspect(service?.id ?? '');
+    const spec = inspected.Spec?.TaskTemplate?.ContainerSpec;
+    t.equal(spec?.Image, engine.imageId, 'the image by id');
+    t.match(inspected.Spec?.Labels, { 'berth.managed': 'true', 'berth.worker': 'sw-1', 'berth.master': MASTER });
+    t.notOk(spec?.Env?.some((e) => e.startsWith('WORKERPASS=')), 'no password in the environment');
+    t.ok(spec?.Env?.includes('WORKERPASS_FILE=/run/secrets/WORKERPASS'));
+    t.same(inspected.Spec?.TaskTemplate?.RestartPolicy?.Condition, 'none');
+    t.same((await leftovers(docker)), { services: 1, secrets: 1, containers: 1, tasks: 1 }, 'one service, one secret, one container');
+    const container = (await docker.containers.list({ filters: ownedByFilter(MASTER, 'sw-1') }))[0];
+    t.equal(container?.HostConfig?.NetworkMode, 'host');
+    w.buildStarted();
+    w.buildFinished({ success: true });
+    await w.insubstantiate();
+    t.same(await leftovers(docker), { services: 0, secrets: 0, containers: 0, tasks: 0 }, 'service, task, container and secret gone');
+    const steps = events.flatMap((e) => (e.type === 'step' ? [e.step] : []));
+    // the worker may connect before the poll sees its task running: `ready` can come before `task` ends
+    t.same(steps.filter((s) => s !== 'ready'), ['render', 'connect', 'stale-cleanup', 'image-check', 'secret-create', 'service-create', 'task', 'service-remove', 'secret-remove']);
+    t.equal(steps.filter((s) => s === 'ready').length, 1);
+    t.notOk(JSON.stringify(events).includes('swarm-secret-pw-1'), 'the password is in no event');
+  });
+
+  await t.test('a worker that exits after its task ran: the crash check fails the start with its state and output', async (t) => {
+    const { w } = worker('sw-crash', { command: ['echo "cannot reach the master swarm-secret-pw-1"; sleep 2; exit 3'], checkInstanceInterval: 0.5 });
+    const err = await w.substantiate().catch((e: unknown) => e);
+    t.type(err, LatentWorkerCrashedError);
+    t.match((err as Error).message, /its task left running: failed on node \w+ \(exit code 3\): task: non-zero exit \(3\)/);
+    t.match((err as Error).message, /last output:\ncannot reach the master \[redacted\]/, 'the last output, password redacted');
+    await w.insubstantiate();
+    t.same(await leftovers(docker), { services: 0, secrets: 0, containers: 0, tasks: 0 });
+  });
+
+  await t.test('a task that ends before it was seen running fails the start retryably, with its output', async (t) => {
+    const { w } = worker('sw-quick', { command: ['echo "bad config swarm-secret-pw-1"; exit 4'] });
+    const err = await w.substantiate().catch((e: unknown) => e);
+    t.type(err, LatentWorkerFailedToSubstantiate);
+    t.equal(substantiationOutcome(err), 'retry');
+    t.match((err as Error).message, /ended before running: failed on node \w+ \(exit code 4\).*last output:\nbad config \[redacted\]/s);
+    await w.insubstantiate();
+    t.same(await leftovers(docker), { services: 0, secrets: 0, containers: 0, tasks: 0 });
+  });
+
+  await t.test('an image the manager does not have is a permanent failure, before any service exists', async (t) => {
+    const { w } = worker('sw-noimage', { image: 'berth-missing:nope' });
+    const err = await w.substantiate().catch((e: unknown) => e);
+    t.type(err, LatentWorkerCannotSubstantiate);
+    t.match((err as Error).message, /image "berth-missing:nope" is not on the swarm manager/);
+    t.same(await leftovers(docker), { services: 0, secrets: 0, containers: 0, tasks: 0 }, 'the secret was never made');
+  });
+
+  await t.test('a constraint no node meets: the task stays pending and the start fails retryably with the reason', async (t) => {
+    const { w, events } = worker('sw-nowhere', { constraints: ['node.labels.berth-none==yes'], taskStartTimeout: 2 });
+    const err = await w.substantiate().catch((e: unknown) => e);
+    t.type(err, LatentWorkerFailedToSubstantiate);
+    t.equal(substantiationOutcome(err), 'retry');
+    t.match((err as Error).message, /did not run within 2 s: pending: no suitable node/);
+    t.ok(events.some((e) => e.type === 'progress' && /pending/.test(e.line)), 'the task states were reported');
+    await w.insubstantiate();
+    t.same(await leftovers(docker), { services: 0, secrets: 0, containers: 0, tasks: 0 });
+  });
+
+  await t.test('the reaper removes the services and secrets a crashed master left', async (t) => {
+    await docker.secrets.create({ Name: 'berth-orphan-secret', Labels: { 'berth.managed': 'true', 'berth.worker': 'gone', 'berth.master': MASTER }, Data: 'eA==' });
+    await docker.services.create({
+      Name: 'berth-orphan', Labels: { 'berth.managed': 'true', 'berth.worker': 'gone', 'berth.master': MASTER },
+      TaskTemplate: { ContainerSpec: { Image: engine.imageId, Command: ['sleep', '300'], Labels: { 'berth.managed': 'true', 'berth.master': MASTER } }, Networks: [{ Target: 'host' }], RestartPolicy: { Condition: 'none' } },
+      Mode: { Replicated: { Replicas: 1 } },
+    });
+    const swept = await reapSwarmOrphans({ docker, masterId: MASTER });
+    t.same(swept.services.map((s) => s.name), ['berth-orphan']);
+    t.same(swept.secrets.map((s) => s.name), ['berth-orphan-secret']);
+    t.same(swept.failures, []);
+    t.same(await leftovers(docker), { services: 0, secrets: 0, containers: 0, tasks: 0 });
+  });
+});
