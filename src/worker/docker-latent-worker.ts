@@ -15,7 +15,8 @@ import { registerLiveWorker } from './docker/live-workers.js';
 import { Redactor } from './docker/redactor.js';
 import { StartupLogs } from './docker/startup-logs.js';
 import { timed, type DockerWorkerStep, type StepDetail } from './docker/steps.js';
-import { LatentWorkerError, LatentWorkerAttachRefusedError, asError } from './errors.js';
+import { LatentWorkerError, asError } from './errors.js';
+import { attachIfStarting, onStartupLine } from './docker/startup-readiness.js';
 import type { InstanceInfo } from './events.js';
 import { LatentWorker } from './latent-worker.js';
 import { ownerLabels } from './labels.js';
@@ -295,19 +296,15 @@ export class DockerLatentWorker<Build = BuildWithProperties> extends LatentWorke
   /** A line of startup output: reported while following, and matched against a `logLine` readiness. */
   private onStartupLine(inst: Instance, stream: StreamName, line: string): void {
     if (inst.ready) return;
-    if (this.cfg.followStartupLogs) this.reportOutput(stream === 'stderr' ? 'stderr' : 'stdout', line);
-    const readiness = this.cfg.readiness;
-    if (typeof readiness === 'object' && readiness.logLine.test(line)) this.attachFor(inst);
+    onStartupLine({
+      followStartupLogs: this.cfg.followStartupLogs, readiness: this.cfg.readiness,
+      output: (s, l) => this.reportOutput(s, l), ready: () => this.attachFor(inst),
+    }, stream, line);
   }
 
   /** Counts the worker of `inst` as attached, unless that instance is no longer the one starting. */
   private attachFor(inst: Instance): void {
-    if (this.current !== inst || inst.ready || this.state !== 'SUBSTANTIATING_STARTING') return;
-    try {
-      this.attached();
-    } catch (err) {
-      if (!(err instanceof LatentWorkerAttachRefusedError)) throw err;
-    }
+    if (this.current === inst && !inst.ready) attachIfStarting(this);
   }
 
   private async reapOnce(docker: Parameters<typeof reapOrphans>[0]['docker'], signal: AbortSignal): Promise<void> {

@@ -33,16 +33,8 @@ export interface EngineLease {
   release(): void;
 }
 
-/** One engine's state, as {@link EnginePool.engines} reports it. */
-export interface PoolEngineStatus {
-  readonly name: string;
-  readonly up: boolean;
-  readonly labels: Readonly<Record<string, string>>;
-  readonly workers: number;
-  readonly starting: number;
-  readonly maxWorkers: number | undefined;
-  readonly maxConcurrentStarts: number | undefined;
-}
+/** One engine's state, as {@link EnginePool.engines} reports it (the limits as configured; undefined: none). */
+export type PoolEngineStatus = Omit<EngineLoad, 'weight' | 'lastPicked' | 'maxStarts'> & { readonly maxConcurrentStarts: number | undefined };
 
 /** What {@link EnginePool.reapOrphans} did on one engine. */
 export type PoolReapResult =
@@ -110,10 +102,7 @@ export class EnginePool extends EventEmitter<EnginePoolEvents> {
 
   /** Every engine's state now. */
   get engines(): PoolEngineStatus[] {
-    return this.states.map((s) => ({
-      name: s.settings.name, up: s.health.up, labels: s.settings.labels, workers: s.workers, starting: s.starting,
-      maxWorkers: s.settings.maxWorkers, maxConcurrentStarts: s.settings.maxStarts,
-    }));
+    return this.loads().map(({ weight, lastPicked, maxStarts, ...status }) => ({ ...status, maxConcurrentStarts: maxStarts }));
   }
 
   /** The client of engine `name`. @throws EnginePoolError when the pool has no such engine */

@@ -7,7 +7,8 @@ import { Redactor } from './docker/redactor.js';
 import { secretsOf } from './docker/secrets.js';
 import { StartupLogs } from './docker/startup-logs.js';
 import { timed, type StepDetail } from './docker/steps.js';
-import { LatentWorkerAttachRefusedError, LatentWorkerCannotSubstantiate, LatentWorkerError, asError } from './errors.js';
+import { LatentWorkerCannotSubstantiate, LatentWorkerError, asError } from './errors.js';
+import { attachIfStarting, onStartupLine } from './docker/startup-readiness.js';
 import type { InstanceInfo } from './events.js';
 import { LatentWorker } from './latent-worker.js';
 import { ownerLabels } from './labels.js';
@@ -206,9 +207,7 @@ export class SwarmLatentWorker<Build = unknown> extends LatentWorker<Build> {
     }
     const spec = serviceSpec({
       name, workerName: this.name, masterId: this.masterId, password: this.cfg.docker.password, protocol: this.cfg.docker.masterProtocol,
-      masterPort: this.cfg.docker.masterPort, image, options: o, network: this.cfg.network, constraints: this.cfg.constraints,
-      preferences: this.cfg.preferences, limits: this.cfg.limits, reservations: this.cfg.reservations,
-      delivery: this.cfg.passwordDelivery, secret,
+      masterPort: this.cfg.docker.masterPort, image, options: o, ...this.cfg, secret,
     });
     const created = await timed(clock, step, 'service-create', () => docker.services.create(spec, { signal }), (r) => ({ id: r.ID.slice(0, 12) }));
     inst.serviceId = created.ID;
@@ -249,18 +248,15 @@ export class SwarmLatentWorker<Build = unknown> extends LatentWorker<Build> {
   /** A line of the service's output: reported while following, and matched against a `logLine` readiness. */
   private onStartupLine(inst: Instance, stream: StreamName, line: string): void {
     if (inst.ready) return;
-    if (this.cfg.docker.followStartupLogs) this.reportOutput(stream === 'stderr' ? 'stderr' : 'stdout', line);
-    const readiness = this.cfg.docker.readiness;
-    if (typeof readiness === 'object' && readiness.logLine.test(line)) this.attachFor(inst);
+    onStartupLine({
+      followStartupLogs: this.cfg.docker.followStartupLogs, readiness: this.cfg.docker.readiness,
+      output: (s, l) => this.reportOutput(s, l), ready: () => this.attachFor(inst),
+    }, stream, line);
   }
 
+  /** Counts the worker of `inst` as attached, unless that instance is no longer the one starting. */
   private attachFor(inst: Instance): void {
-    if (this.current !== inst || inst.ready || this.state !== 'SUBSTANTIATING_STARTING') return;
-    try {
-      this.attached();
-    } catch (err) {
-      if (!(err instanceof LatentWorkerAttachRefusedError)) throw err;
-    }
+    if (this.current === inst && !inst.ready) attachIfStarting(this);
   }
 
   private render(build: Build | undefined): Promise<RenderedDockerOptions> {

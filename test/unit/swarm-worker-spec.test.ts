@@ -11,7 +11,7 @@ async function input(extra: Partial<ServiceSpecInput> = {}, options: Record<stri
   return {
     name: serviceName('w.1_x', 'm'), workerName: 'w.1_x', masterId: 'm', password: 'pw', protocol: 'pb', masterPort: undefined,
     image: `sha256:${'a'.repeat(64)}`, options: await renderDockerOptions(cfg, buildProperties({}, {})), network: 'host',
-    constraints: [], preferences: [], limits: undefined, reservations: undefined, delivery: 'secret', secret: { id: 'sid', name: 'sname' }, ...extra,
+    constraints: [], preferences: [], limits: undefined, reservations: undefined, passwordDelivery: 'secret', secret: { id: 'sid', name: 'sname' }, ...extra,
   };
 }
 
@@ -37,7 +37,7 @@ t.test('the password as a secret file: WORKERPASS_FILE instead of WORKERPASS', a
 
 t.test('the password in the environment, placement, resources, command and entrypoint', async (t) => {
   const spec = serviceSpec(await input({
-    delivery: 'env', secret: undefined, network: 'ci-overlay', constraints: ['node.role==worker'], preferences: ['node.labels.zone'],
+    passwordDelivery: 'env', secret: undefined, network: 'ci-overlay', constraints: ['node.role==worker'], preferences: ['node.labels.zone'],
     limits: { nanoCPUs: 2e9 }, reservations: { memoryBytes: 1024 },
   }, { command: 'run --fast', entrypoint: '/init', stopTimeout: 3, user: 'ci', workingDir: '/w' }));
   const c = spec.TaskTemplate?.ContainerSpec;

@@ -1,9 +1,9 @@
 import { DockerConfigError, type ServiceSpec, type TaskSpec } from '../../engine/index.js';
-import { environmentList, workerEnvironment, type MasterProtocol } from '../environment.js';
+import type { ContainerSpecInput } from '../container-spec.js';
+import { environmentList, workerEnvironment } from '../environment.js';
 import { workerLabels } from '../labels.js';
 import { parseMasterAddress } from '../master-address.js';
-import type { RenderedDockerOptions } from '../options.js';
-import type { PasswordDelivery, SwarmResources } from './swarm-options.js';
+import type { SwarmResources, SwarmWorkerConfig } from './swarm-options.js';
 
 /**
  * The `POST /services/create` request of a worker, as a pure function of
@@ -19,24 +19,12 @@ export const PASSWORD_FILE_NAME = 'WORKERPASS';
 /** The variable that tells the image where the password file is. */
 export const PASSWORD_FILE_VARIABLE = 'WORKERPASS_FILE';
 
-/** What the service is made from. */
-export interface ServiceSpecInput {
+/** What the service is made from: what a worker container is made from (the image by id), and the service's own options. */
+export interface ServiceSpecInput extends ContainerSpecInput,
+  Pick<SwarmWorkerConfig, 'network' | 'constraints' | 'preferences' | 'limits' | 'reservations' | 'passwordDelivery'> {
+  /** The service's name. */
   readonly name: string;
-  readonly workerName: string;
-  readonly masterId: string;
-  readonly password: string;
-  readonly protocol: MasterProtocol;
-  readonly masterPort: number | undefined;
-  /** The image by id (`sha256:…`). */
-  readonly image: string;
-  readonly options: RenderedDockerOptions;
-  readonly network: string;
-  readonly constraints: readonly string[];
-  readonly preferences: readonly string[];
-  readonly limits: SwarmResources | undefined;
-  readonly reservations: SwarmResources | undefined;
-  readonly delivery: PasswordDelivery;
-  /** With `delivery: 'secret'`: the secret made for this start. */
+  /** With `passwordDelivery: 'secret'`: the secret made for this start. */
   readonly secret: { readonly id: string; readonly name: string } | undefined;
 }
 
@@ -60,7 +48,7 @@ export function serviceSpec(input: ServiceSpecInput): ServiceSpec {
   const contract = workerEnvironment({ master, workerName: input.workerName, password: input.password, protocol: input.protocol }, o.env);
   const labels = workerLabels(input.workerName, input.masterId, o.labels);
   const container: NonNullable<TaskSpec['ContainerSpec']> = { Image: input.image, Labels: labels, Init: true };
-  if (input.delivery === 'secret') {
+  if (input.passwordDelivery === 'secret') {
     if (input.secret === undefined) throw new DockerConfigError('the password secret of the start is missing');
     delete contract.WORKERPASS;
     contract[PASSWORD_FILE_VARIABLE] = `/run/secrets/${PASSWORD_FILE_NAME}`;
