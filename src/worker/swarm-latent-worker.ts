@@ -62,8 +62,10 @@ interface Instance {
  * for each start (mounted as `/run/secrets/WORKERPASS`, named by
  * `WORKERPASS_FILE`), and the startup output read from the service's logs.
  * A start resolves once the task runs (and, by default, the worker inside
- * attached); a stop removes the service, waits until its task and container
- * are gone, then removes the secret.
+ * attached); a stop removes the service, waits until its task is gone (the
+ * manager drops it once the node reported the container stopped) and, on the
+ * manager's own engine, its container, then removes the secret. On other
+ * nodes the node's agent removes the stopped container right after.
  *
  * ```ts
  * const worker = new SwarmLatentWorker({ name: 'w1', image: 'my/worker:1', dockerHost: 'tcp://manager:2376',

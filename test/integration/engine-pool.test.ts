@@ -1,11 +1,9 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import t from 'tap';
 import { Docker, DockerLatentWorker, EnginePool, ownedByFilter, type EnginePoolEvent } from '../../src/index.js';
 import { engineOr } from '../helpers/engines.js';
 import { pollUntil } from '../helpers/swarm.js';
+import { engineSh } from '../helpers/engine-sh.js';
 
 /**
  * A pool of two private dockerds, one of which is killed (-9, by its pid)
@@ -15,14 +13,7 @@ import { pollUntil } from '../helpers/swarm.js';
  * no container of the test master is left on either.
  */
 
-const run = promisify(execFile);
-const ENGINE_SH = fileURLToPath(new URL('../../../scripts/engine.sh', import.meta.url));
 const MASTER = 'berth-test:/pool';
-
-async function engineSh(...args: string[]): Promise<string> {
-  const { stdout } = await run(ENGINE_SH, args, { timeout: 180_000 });
-  return stdout.trim();
-}
 
 t.test('a pool of two engines, one killed mid-run', async (t) => {
   if (!engineOr(t, 'dockerd-20.10')) return;

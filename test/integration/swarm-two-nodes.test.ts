@@ -1,11 +1,8 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import t from 'tap';
 import { Docker, UnavailableError, type Node, type ServiceSpec, type Task, type TaskSpec } from '../../src/index.js';
 import { engineOr } from '../helpers/engines.js';
+import { engineSh, freePort, interfaceExists } from '../helpers/engine-sh.js';
 import { acquireSwarmLock, pollUntil, releaseSwarmLock, waitForNodeToSettle } from '../helpers/swarm.js';
 
 /**
@@ -24,27 +21,7 @@ import { acquireSwarmLock, pollUntil, releaseSwarmLock, waitForNodeToSettle } fr
  * dockerd installed).
  */
 
-const run = promisify(execFile);
-const ENGINE_SH = fileURLToPath(new URL('../../../scripts/engine.sh', import.meta.url));
 const STOPPED = new Set(['complete', 'shutdown', 'failed', 'rejected', 'orphaned', 'remove']);
-
-async function engineSh(...args: string[]): Promise<string> {
-  const { stdout } = await run(ENGINE_SH, args, { timeout: 180_000 });
-  return stdout.trim();
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
-
-async function interfaceExists(name: string): Promise<boolean> {
-  return run('ip', ['link', 'show', name]).then(() => true, () => false);
-}
 
 function serviceSpec(name: string, image: string, extra: TaskSpec & { replicas: number }): ServiceSpec {
   const { replicas, ...template } = extra;

@@ -1,4 +1,3 @@
-import { createServer, type Socket } from 'node:net';
 import t from 'tap';
 import {
   LatentWorkerCannotSubstantiate, LatentWorkerCrashedError, LatentWorkerFailedToSubstantiate, SwarmLatentWorker, ownedByFilter, reapSwarmOrphans, substantiationOutcome,
@@ -6,6 +5,7 @@ import {
 } from '../../src/index.js';
 import { dockerFor, engineOr } from '../helpers/engines.js';
 import { enterSwarm, exitSwarm } from '../helpers/swarm.js';
+import { testMaster } from '../helpers/test-master.js';
 
 /**
  * The Swarm latent worker on a single-node swarm of a private dockerd: the
@@ -18,35 +18,6 @@ import { enterSwarm, exitSwarm } from '../helpers/swarm.js';
  */
 
 const MASTER = 'berth-test:/swarm';
-
-/** A master that reads `<name> <password>` lines and tells the test. */
-async function testMaster(t: { teardown(fn: () => unknown): void }): Promise<{ port: number; logins: Array<{ name: string; password: string }>; next: () => Promise<{ name: string; password: string }> }> {
-  const logins: Array<{ name: string; password: string }> = [];
-  const waiting: Array<(l: { name: string; password: string }) => void> = [];
-  const sockets = new Set<Socket>();
-  const server = createServer((socket) => {
-    sockets.add(socket);
-    let data = '';
-    socket.on('data', (chunk) => {
-      data += chunk.toString('utf8');
-      const nl = data.indexOf('\n');
-      if (nl < 0) return;
-      const [name = '', password = ''] = data.slice(0, nl).split(' ');
-      const login = { name, password };
-      logins.push(login);
-      waiting.shift()?.(login);
-    });
-    socket.on('error', () => undefined);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.teardown(() => {
-    for (const s of sockets) s.destroy();
-    server.close();
-  });
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return { port: address.port, logins, next: () => new Promise((resolve) => waiting.push(resolve)) };
-}
 
 /** Services, secrets and task containers of the test master left on the engine. */
 async function leftovers(docker: Docker): Promise<{ services: number; secrets: number; containers: number; tasks: number }> {

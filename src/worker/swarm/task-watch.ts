@@ -80,9 +80,12 @@ export async function waitForRunningTask(w: TaskWait): Promise<Task> {
 
 /**
  * Waits until the service's tasks are gone from the swarm and its
- * containers from the engine `docker` (the manager: the containers of other
- * nodes are theirs to remove, and their tasks go only once they did).
- * Resolves false when they are still there after `timeoutMs`.
+ * containers from the engine `docker` (the manager). The manager drops a
+ * removed service's task only once its node reported the container
+ * stopped, so a task gone means a worker process gone on every node; the
+ * container itself is removed by the node's agent right after, which only
+ * that node's engine can see. Resolves false when they are still there
+ * after `timeoutMs`.
  */
 export async function waitForServiceGone(docker: Docker, serviceId: string, clock: Clock, pollMs: number, timeoutMs: number): Promise<boolean> {
   const deadline = clock.now() + timeoutMs;
