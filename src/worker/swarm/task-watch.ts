@@ -34,6 +34,21 @@ function newest(tasks: readonly Task[]): Task | undefined {
   return best;
 }
 
+/**
+ * Runs `fn` with the process held alive: the worker's clock does not hold
+ * it (its timers are unref'd, so an idle worker never keeps a master from
+ * exiting), but a start or a stop waiting between two reads must, or a
+ * script whose only work is that wait would exit in the middle of it.
+ */
+async function holdingProcess<T>(fn: () => Promise<T>): Promise<T> {
+  const hold = setInterval(() => undefined, 60_000);
+  try {
+    return await fn();
+  } finally {
+    clearInterval(hold);
+  }
+}
+
 /** What {@link waitForRunningTask} needs. */
 export interface TaskWait {
   readonly docker: Docker;
@@ -53,7 +68,11 @@ export interface TaskWait {
  * Resolves with the service's task once it runs.
  * @throws LatentWorkerFailedToSubstantiate when it ended first, or did not run within the timeout
  */
-export async function waitForRunningTask(w: TaskWait): Promise<Task> {
+export function waitForRunningTask(w: TaskWait): Promise<Task> {
+  return holdingProcess(() => followTask(w));
+}
+
+async function followTask(w: TaskWait): Promise<Task> {
   const deadline = w.clock.now() + w.timeoutMs;
   let last = '';
   for (;;) {
@@ -87,7 +106,11 @@ export async function waitForRunningTask(w: TaskWait): Promise<Task> {
  * that node's engine can see. Resolves false when they are still there
  * after `timeoutMs`.
  */
-export async function waitForServiceGone(docker: Docker, serviceId: string, clock: Clock, pollMs: number, timeoutMs: number): Promise<boolean> {
+export function waitForServiceGone(docker: Docker, serviceId: string, clock: Clock, pollMs: number, timeoutMs: number): Promise<boolean> {
+  return holdingProcess(() => untilServiceGone(docker, serviceId, clock, pollMs, timeoutMs));
+}
+
+async function untilServiceGone(docker: Docker, serviceId: string, clock: Clock, pollMs: number, timeoutMs: number): Promise<boolean> {
   const deadline = clock.now() + timeoutMs;
   for (;;) {
     // every task, not the service filter: once the service is gone the engine cannot resolve it, and lists none
