@@ -184,9 +184,10 @@ export class DockerLatentWorker<Build = BuildWithProperties> extends LatentWorke
     // with a pool: an engine the start cannot reach is marked down, and the start goes to another
     const unreachable = new Set<string>();
     for (;;) {
-      const { docker } = await timed(this.clock, this.step, 'connect', () => this.engineFor(o, signal, unreachable),
-        (c) => ({ endpoint: c.docker.endpoint.url, apiVersion: c.docker.apiVersion ?? '', reused: !c.fresh, ...(c.engine !== undefined ? { engine: c.engine } : {}) }));
       try {
+        // the version negotiation of a pooled engine may be what finds it unreachable
+        const { docker } = await timed(this.clock, this.step, 'connect', () => this.engineFor(o, signal, unreachable),
+          (c) => ({ endpoint: c.docker.endpoint.url, apiVersion: c.docker.apiVersion ?? '', reused: !c.fresh, ...(c.engine !== undefined ? { engine: c.engine } : {}) }));
         return await this.startOn(docker, o, signal);
       } catch (err) {
         const lease = this.lease;
