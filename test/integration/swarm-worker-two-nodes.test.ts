@@ -1,6 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import t from 'tap';
-import { Docker, LatentWorkerCrashedError, SwarmLatentWorker, ownedByFilter, type SwarmLatentWorkerOptions } from '../../src/index.js';
+import { Docker, LatentWorkerCrashedError, LatentWorkerFailedToSubstantiate, SwarmLatentWorker, ownedByFilter, type SwarmLatentWorkerOptions } from '../../src/index.js';
 import { engineOr } from '../helpers/engines.js';
 import { engineSh, freePort, interfaceExists } from '../helpers/engine-sh.js';
 import { acquireSwarmLock, pollUntil, releaseSwarmLock, waitForNodeToSettle } from '../helpers/swarm.js';
@@ -12,7 +12,8 @@ import { testMaster } from '../helpers/test-master.js';
  * by the same id on both): two workers land on both nodes; a constraint
  * pins a worker to one node; a node drained under a starting worker shuts
  * its task down, the crash check fails the start, and the next start lands
- * on the other node. Every worker connects back to a test master on
+ * on the other node; a node without the image rejects the task, and the
+ * start fails saying so. Every worker connects back to a test master on
  * 127.0.0.1 with host networking. The machine-wide swarm lock is held
  * throughout, and both engines are stopped whatever happens.
  */
@@ -99,6 +100,15 @@ t.test('Swarm workers on two nodes: spread, constraint, drain', async (t) => {
 
     await manager.nodes.update(nodeId, { Availability: 'active' });
     for (const w of [onManager, again]) await w.insubstantiate();
+
+    // a node without the image: the task is rejected there, and the error says what to do
+    await pollUntil(() => node.containers.list({ all: true, filters: ownedByFilter(MASTER) }), (cs) => cs.length === 0, 100, 100);
+    await node.images.remove(image, { force: true });
+    const lacking = worker('two-noimage', { constraints: ['node.labels.zone==b'], taskStartTimeout: 30 });
+    const noImage = await lacking.substantiate().catch((e: unknown) => e);
+    t.type(noImage, LatentWorkerFailedToSubstantiate);
+    t.match((noImage as Error).message, /ended before running: rejected on node \w+: .*No such image.*\(that node does not have the image: load it there, by the same id\)/s);
+    await lacking.insubstantiate();
     for (const docker of [manager, node]) {
       t.same(await docker.containers.list({ all: true, filters: ownedByFilter(MASTER) }), [], `no worker container left on ${docker.endpoint.url}`);
     }
