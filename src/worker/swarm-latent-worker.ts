@@ -106,7 +106,8 @@ export class SwarmLatentWorker<Build = unknown> extends LatentWorker<Build> {
     const inst = this.current;
     if (inst === undefined || inst.ready) return;
     inst.ready = true;
-    inst.logs?.close();
+    // followed 'always': the output goes on being reported until the stop
+    if (this.cfg.docker.followStartupLogs !== 'always') inst.logs?.close();
     this.step('ready', this.clock.now() - (inst.runningAt ?? this.clock.now()));
   }
 
@@ -134,7 +135,8 @@ export class SwarmLatentWorker<Build = unknown> extends LatentWorker<Build> {
   protected async stopInstance(): Promise<void> {
     const inst = this.current;
     if (inst === undefined) return;
-    inst.logs?.close();
+    // followed 'always': the last words of the stopping task too (the logs end with the service)
+    if (this.cfg.docker.followStartupLogs !== 'always') inst.logs?.close();
     const { clock, step } = this;
     try {
       const serviceId = inst.serviceId;
@@ -153,6 +155,7 @@ export class SwarmLatentWorker<Build = unknown> extends LatentWorker<Build> {
         `service ${inst.name} of worker "${this.name}" could not be removed (${asError(err).message}); the next start removes it`,
         'ERR_WORKER_CLEANUP_PENDING', { cause: err }));
     } finally {
+      inst.logs?.close();
       if (this.current === inst) this.current = undefined;
     }
   }
@@ -249,11 +252,10 @@ export class SwarmLatentWorker<Build = unknown> extends LatentWorker<Build> {
 
   /** A line of the service's output: reported while following, and matched against a `logLine` readiness. */
   private onStartupLine(inst: Instance, stream: StreamName, line: string): void {
-    if (inst.ready) return;
     onStartupLine({
       followStartupLogs: this.cfg.docker.followStartupLogs, readiness: this.cfg.docker.readiness,
       output: (s, l) => this.reportOutput(s, l), ready: () => this.attachFor(inst),
-    }, stream, line);
+    }, inst.ready, stream, line);
   }
 
   /** Counts the worker of `inst` as attached, unless that instance is no longer the one starting. */

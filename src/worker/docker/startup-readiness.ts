@@ -10,7 +10,8 @@ import type { WorkerState } from '../states.js';
 
 /** What the startup output of an instance is read for. */
 export interface StartupLineRules {
-  readonly followStartupLogs: boolean;
+  /** Report lines until the worker is ready (`true`), or for as long as the instance runs (`'always'`). */
+  readonly followStartupLogs: boolean | 'always';
   readonly readiness: ReadinessStrategy;
   /** Reports a line as an `output` event. */
   readonly output: (stream: 'stdout' | 'stderr', line: string) => void;
@@ -18,11 +19,12 @@ export interface StartupLineRules {
   readonly ready: () => void;
 }
 
-/** A line of startup output of an instance not ready yet: reported while following, and matched against a `logLine` readiness. */
-export function onStartupLine(rules: StartupLineRules, stream: StreamName, line: string): void {
-  if (rules.followStartupLogs) rules.output(stream === 'stderr' ? 'stderr' : 'stdout', line);
+/** A line of an instance's output: reported while followed, and, until the instance is ready, matched against a `logLine` readiness. */
+export function onStartupLine(rules: StartupLineRules, ready: boolean, stream: StreamName, line: string): void {
+  const follow = rules.followStartupLogs;
+  if (follow === 'always' || (follow && !ready)) rules.output(stream === 'stderr' ? 'stderr' : 'stdout', line);
   const readiness = rules.readiness;
-  if (typeof readiness === 'object' && readiness.logLine.test(line)) rules.ready();
+  if (!ready && typeof readiness === 'object' && readiness.logLine.test(line)) rules.ready();
 }
 
 /**
