@@ -17,6 +17,8 @@ export interface TestMaster {
   readonly port: number;
   readonly logins: TestLogin[];
   next(): Promise<TestLogin>;
+  /** Stops listening and closes every connection: a worker's next `nc` is refused. */
+  hangUp(): void;
 }
 
 /** Listens on 127.0.0.1 (a free port) until teardown. */
@@ -45,5 +47,12 @@ export async function testMaster(t: Teardown): Promise<TestMaster> {
   });
   const address = server.address();
   if (address === null || typeof address === 'string') throw new Error('no port');
-  return { port: address.port, logins, next: () => new Promise((resolve) => waiting.push(resolve)) };
+  return {
+    port: address.port, logins, next: () => new Promise((resolve) => waiting.push(resolve)),
+    hangUp: () => {
+      server.close();
+      for (const s of sockets) s.destroy();
+      sockets.clear();
+    },
+  };
 }

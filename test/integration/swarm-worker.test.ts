@@ -4,7 +4,7 @@ import {
   type Docker, type LatentWorkerEvent,
 } from '../../src/index.js';
 import { dockerFor, engineOr } from '../helpers/engines.js';
-import { enterSwarm, exitSwarm } from '../helpers/swarm.js';
+import { enterSwarm, exitSwarm, pollUntil } from '../helpers/swarm.js';
 import { testMaster } from '../helpers/test-master.js';
 
 /**
@@ -84,8 +84,18 @@ t.test('a Swarm worker on a single-node swarm', async (t) => {
   });
 
   await t.test('a worker that exits after its task ran: the crash check fails the start with its state and output', async (t) => {
-    const { w } = worker('sw-crash', { command: ['echo "cannot reach the master swarm-secret-pw-1"; sleep 2; exit 3'], checkInstanceInterval: 0.5 });
-    const err = await w.substantiate().catch((e: unknown) => e);
+    // it runs while a gate answers, and exits once the gate closed: after its task was seen running, whatever the load
+    const gate = await testMaster(t);
+    const { w } = worker('sw-crash', {
+      command: [`echo "cannot reach the master swarm-secret-pw-1"; while printf "held\\n" | nc 127.0.0.1 ${gate.port}; do sleep 0.2; done; exit 3`],
+      checkInstanceInterval: 0.5,
+    });
+    const failed = w.substantiate().catch((e: unknown) => e);
+    const seen = await pollUntil(async () => w.service?.taskId, (id) => id !== undefined, 600, 50);
+    t.ok(seen.met, 'its task was seen running');
+    t.ok(gate.logins.length > 0 || (await gate.next()) !== undefined, 'it reached the gate');
+    gate.hangUp();
+    const err = await failed;
     t.type(err, LatentWorkerCrashedError);
     t.match((err as Error).message, /its task left running: failed on node \w+ \(exit code 3\): task: non-zero exit \(3\)/);
     t.match((err as Error).message, /last output:\ncannot reach the master \[redacted\]/, 'the last output, password redacted');
@@ -93,12 +103,13 @@ t.test('a Swarm worker on a single-node swarm', async (t) => {
     t.same(await leftovers(docker), { services: 0, secrets: 0, containers: 0, tasks: 0 });
   });
 
-  await t.test('a task that ends before it was seen running fails the start retryably, with its output', async (t) => {
-    const { w } = worker('sw-quick', { command: ['echo "bad config swarm-secret-pw-1"; exit 4'] });
+  await t.test('a task that never runs (its entrypoint is missing) fails the start retryably, with the engine\'s reason', async (t) => {
+    const { w } = worker('sw-never', { entrypoint: ['/berth/no-such-entrypoint'] });
     const err = await w.substantiate().catch((e: unknown) => e);
     t.type(err, LatentWorkerFailedToSubstantiate);
+    t.notOk(err instanceof LatentWorkerCrashedError, 'found by the task watch, not the crash check');
     t.equal(substantiationOutcome(err), 'retry');
-    t.match((err as Error).message, /ended before running: failed on node \w+ \(exit code 4\).*last output:\nbad config \[redacted\]/s);
+    t.match((err as Error).message, /the task of worker "sw-never" ended before running: (rejected|failed) on node \w+.*no-such-entrypoint/s);
     await w.insubstantiate();
     t.same(await leftovers(docker), { services: 0, secrets: 0, containers: 0, tasks: 0 });
   });
