@@ -23,8 +23,7 @@ import { ownerLabels } from './labels.js';
 import { builtImageName } from './naming.js';
 import { checkConfig, renderDockerOptions, type DockerLatentWorkerOptions, type DockerWorkerConfig, type RenderedDockerOptions } from './options.js';
 import { reapOrphans } from './reaper.js';
-import { buildProperties, type BuildProperties, type PropertyValue } from './renderable.js';
-import { isPlainObject } from './compatibility.js';
+import { defaultPropertiesOf, workerBuildProperties, type BuildProperties, type PropertyValue } from './renderable.js';
 import { secretsOf } from './docker/secrets.js';
 
 /** How long a crash report waits for the rest of a stopped container's output, in milliseconds. */
@@ -357,9 +356,7 @@ export class DockerLatentWorker<Build = BuildWithProperties> extends LatentWorke
   }
 
   private propertiesFor(build: Build | undefined): BuildProperties {
-    const own = build === undefined ? undefined : this.propertiesOf(build);
-    const values = own === undefined ? undefined : isBuildProperties(own) ? own.values : own;
-    return buildProperties(this.cfg.properties, { workername: this.name }, values);
+    return workerBuildProperties(this.cfg.properties, this.name, build === undefined ? undefined : this.propertiesOf(build));
   }
 
   private async close(): Promise<void> {
@@ -372,19 +369,6 @@ export class DockerLatentWorker<Build = BuildWithProperties> extends LatentWorke
       await this.clients.close();
     }
   }
-}
-
-function defaultPropertiesOf(build: unknown): Readonly<Record<string, PropertyValue>> | BuildProperties | undefined {
-  if (typeof build !== 'object' || build === null || !('properties' in build)) return undefined;
-  const p: unknown = build.properties;
-  if (isBuildProperties(p)) return p;
-  return isPlainObject(p) ? p as Record<string, PropertyValue> : undefined;
-}
-
-function isBuildProperties(value: unknown): value is BuildProperties {
-  return typeof value === 'object' && value !== null
-    && typeof (value as Partial<BuildProperties>).getProperty === 'function'
-    && typeof (value as Partial<BuildProperties>).hasProperty === 'function';
 }
 
 function readinessName(cfg: DockerWorkerConfig): string {

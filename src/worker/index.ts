@@ -11,8 +11,8 @@ export { systemClock, ManualClock, delay, type Clock, type TimerHandle } from '.
 export { CompatibilityTracker, deepEqual, isPlainObject } from './compatibility.js';
 export { ConfigProblems } from './config-problems.js';
 export {
-  render, renderAll, buildProperties, property, NO_PROPERTIES,
-  type Renderable, type Rendered, type BuildProperties, type PropertyValue,
+  render, renderAll, buildProperties, property, NO_PROPERTIES, isBuildProperties, defaultPropertiesOf, workerBuildProperties,
+  type Renderable, type Rendered, type BuildProperties, type PropertyValue, type BuildPropertySource,
 } from './renderable.js';
 export { parseVolumeSpec, containerVolumes, type VolumeSpec, type VolumeKind, type ContainerVolumes } from './volumes.js';
 export { parseMasterAddress, DEFAULT_MASTER_PORT, type MasterAddress } from './master-address.js';
@@ -50,7 +50,7 @@ export {
 export type { EnginePoolOptions, PoolEngineOptions } from './pool/pool-options.js';
 export type { EnginePoolEvent, EnginePoolEventBody, EnginePoolEvents } from './pool/pool-events.js';
 export { place, type EngineLoad, type PlacementRequest, type Placement } from './pool/placement.js';
-export { SwarmLatentWorker, type SwarmWorkerStep } from './swarm-latent-worker.js';
+export { SwarmLatentWorker, type SwarmWorkerStep, type SwarmLatentWorkerConfig } from './swarm-latent-worker.js';
 export {
   checkSwarmConfig, SWARM_UNSUPPORTED, type SwarmLatentWorkerOptions, type SwarmWorkerConfig, type SwarmResources, type PasswordDelivery,
 } from './swarm/swarm-options.js';

@@ -14,7 +14,7 @@ import { LatentWorker } from './latent-worker.js';
 import { ownerLabels } from './labels.js';
 import { serviceName } from './naming.js';
 import { renderDockerOptions, type RenderedDockerOptions } from './options.js';
-import { buildProperties } from './renderable.js';
+import { defaultPropertiesOf, workerBuildProperties, type BuildPropertySource } from './renderable.js';
 import { serviceSpec } from './swarm/service-spec.js';
 import { checkSwarmConfig, type SwarmLatentWorkerOptions, type SwarmWorkerConfig } from './swarm/swarm-options.js';
 import { removeOwnedSwarmObjects, removeSecret, removeService } from './swarm/swarm-objects.js';
@@ -41,6 +41,16 @@ export type SwarmWorkerStep =
   | 'secret-remove';
 
 const SHA256_ID = /^sha256:[0-9a-f]{64}$/;
+
+/** Options of a {@link SwarmLatentWorker}: the service's options, and how to read a build's properties. */
+export interface SwarmLatentWorkerConfig<Build> extends SwarmLatentWorkerOptions {
+  /**
+   * The properties of a build, for rendering the options. Default: the
+   * build's `properties` member, when it has one. The worker's `properties`
+   * and `workername` come first; the build's win.
+   */
+  propertiesOf?: (build: Build) => BuildPropertySource | undefined;
+}
 
 /** The service of the running (or starting) instance. */
 interface Instance {
@@ -76,6 +86,7 @@ export class SwarmLatentWorker<Build = unknown> extends LatentWorker<Build> {
   /** The master this worker belongs to (labels, names). */
   readonly masterId: string;
   private readonly cfg: SwarmWorkerConfig;
+  private readonly propertiesOf: (build: Build) => BuildPropertySource | undefined;
   private readonly clients: EngineClients;
   private readonly redactor: Redactor;
   private readonly leave: () => void;
@@ -83,10 +94,11 @@ export class SwarmLatentWorker<Build = unknown> extends LatentWorker<Build> {
   private closing: Promise<void> | undefined;
 
   /** @throws WorkerConfigError listing every invalid option */
-  constructor(options: SwarmLatentWorkerOptions) {
+  constructor(options: SwarmLatentWorkerConfig<Build>) {
     const cfg = checkSwarmConfig(options);
     super(options, cfg.docker.settings);
     this.cfg = cfg;
+    this.propertiesOf = options.propertiesOf ?? defaultPropertiesOf;
     this.masterId = cfg.docker.masterId;
     this.clients = new EngineClients(cfg.docker.docker);
     this.redactor = new Redactor(secretsOf(cfg.docker.password, cfg.docker.registryAuth));
@@ -122,6 +134,11 @@ export class SwarmLatentWorker<Build = unknown> extends LatentWorker<Build> {
       }
     })();
     return this.closing;
+  }
+
+  /** Builds whose renderings of the options differ cannot share a service. */
+  protected override renderCompatibilityKey(build: Build | undefined): Promise<RenderedDockerOptions> {
+    return this.render(build);
   }
 
   protected async startInstance(build: Build | undefined, signal: AbortSignal): Promise<InstanceInfo> {
@@ -264,8 +281,7 @@ export class SwarmLatentWorker<Build = unknown> extends LatentWorker<Build> {
   }
 
   private render(build: Build | undefined): Promise<RenderedDockerOptions> {
-    const own = build !== null && typeof build === 'object' && 'properties' in build ? (build as { properties?: unknown }).properties : undefined;
-    const values = own !== null && typeof own === 'object' ? own as Record<string, never> : undefined;
-    return renderDockerOptions(this.cfg.docker, buildProperties(this.cfg.docker.properties, { workername: this.name }, values));
+    const own = build === undefined ? undefined : this.propertiesOf(build);
+    return renderDockerOptions(this.cfg.docker, workerBuildProperties(this.cfg.docker.properties, this.name, own));
   }
 }
