@@ -62,6 +62,8 @@ interface Instance {
   logs: StartupLogs | undefined;
   runningAt: number | undefined;
   ready: boolean;
+  /** How long the task has to stop before it is killed (its stop timeout; the engine's default is 10 s). */
+  readonly graceMs: number;
 }
 
 /**
@@ -158,7 +160,7 @@ export class SwarmLatentWorker<Build = unknown> extends LatentWorker<Build> {
     try {
       const serviceId = inst.serviceId;
       if (serviceId !== undefined) {
-        await timed(clock, step, 'service-remove', () => removeService(inst.docker, serviceId, clock, this.cfg.taskPollMs));
+        await timed(clock, step, 'service-remove', () => removeService(inst.docker, { id: serviceId, name: inst.name }, clock, this.cfg.taskPollMs, inst.graceMs));
         inst.serviceId = undefined;
       }
       const secretId = inst.secretId;
@@ -214,7 +216,10 @@ export class SwarmLatentWorker<Build = unknown> extends LatentWorker<Build> {
     }), (r) => ({ services: r.services.length, secrets: r.secrets.length, failures: r.failures.length }));
     const image = await timed(clock, step, 'image-check', () => this.imageId(docker, o.image ?? '', signal), (id) => ({ id: id.slice(7, 19) }));
     const name = serviceName(this.name, this.masterId);
-    const inst: Instance = { docker, serviceId: undefined, name, secretId: undefined, task: undefined, logs: undefined, runningAt: undefined, ready: false };
+    const inst: Instance = {
+      docker, serviceId: undefined, name, secretId: undefined, task: undefined, logs: undefined, runningAt: undefined, ready: false,
+      graceMs: (o.stopTimeout ?? 10) * 1000,
+    };
     this.current = inst;
     let secret: { id: string; name: string } | undefined;
     if (this.cfg.passwordDelivery === 'secret') {

@@ -3,7 +3,7 @@ import { systemClock, type Clock } from '../clock.js';
 import { asError } from '../errors.js';
 import { isLiveWorker } from '../docker/live-workers.js';
 import { LABEL_WORKER, isOwnedBy, ownedByFilter } from '../labels.js';
-import { waitForServiceGone } from './task-watch.js';
+import { waitForServiceGone, type ServiceRef } from './task-watch.js';
 
 /**
  * The Swarm objects of workers — services and password secrets — found by
@@ -11,16 +11,21 @@ import { waitForServiceGone } from './task-watch.js';
  * containers are gone, as a secret in use cannot be removed) the secrets.
  */
 
-/** How long a removal waits for a service's tasks and containers to go, in milliseconds. */
+/** How long a removal waits for a service's tasks and containers to go beyond its stop grace period, in milliseconds. */
 export const SERVICE_GONE_MS = 60_000;
 
-/** Removes a service (404: already gone) and waits until its tasks and its containers on this engine are gone. */
-export async function removeService(docker: Docker, serviceId: string, clock: Clock, pollMs: number, timeoutMs = SERVICE_GONE_MS): Promise<void> {
-  await docker.services.remove(serviceId).catch((err: unknown) => {
+/**
+ * Removes a service (404: already gone) and waits until its tasks and its
+ * containers on this engine are gone: up to {@link SERVICE_GONE_MS} past
+ * the grace period its tasks have to stop (`graceMs`).
+ */
+export async function removeService(docker: Docker, service: ServiceRef, clock: Clock, pollMs: number, graceMs = 0): Promise<void> {
+  await docker.services.remove(service.id).catch((err: unknown) => {
     if (!isNotFound(err)) throw err;
   });
-  if (!await waitForServiceGone(docker, serviceId, clock, pollMs, timeoutMs)) {
-    throw new Error(`the tasks of service ${serviceId.slice(0, 12)} were still there ${timeoutMs / 1000} s after its removal`);
+  const timeoutMs = graceMs + SERVICE_GONE_MS;
+  if (!await waitForServiceGone(docker, service, clock, pollMs, timeoutMs)) {
+    throw new Error(`the tasks of service ${service.name} were still there ${timeoutMs / 1000} s after its removal`);
   }
 }
 
@@ -58,7 +63,8 @@ export async function removeOwnedSwarmObjects(docker: Docker, options: {
     const worker = ownerOf(s.Spec?.Labels);
     if (worker === undefined || keep(worker)) continue;
     try {
-      await removeService(docker, s.ID, options.clock, options.pollMs);
+      const grace = s.Spec?.TaskTemplate?.ContainerSpec?.StopGracePeriod;
+      await removeService(docker, { id: s.ID, name: s.Spec?.Name ?? '' }, options.clock, options.pollMs, grace === undefined ? 10_000 : grace / 1e6);
       services.push({ id: s.ID, name: s.Spec?.Name ?? '', worker });
     } catch (err) {
       failures.push({ kind: 'service', id: s.ID, error: asError(err) });

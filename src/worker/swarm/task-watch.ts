@@ -106,15 +106,23 @@ async function followTask(w: TaskWait): Promise<Task> {
  * that node's engine can see. Resolves false when they are still there
  * after `timeoutMs`.
  */
-export function waitForServiceGone(docker: Docker, serviceId: string, clock: Clock, pollMs: number, timeoutMs: number): Promise<boolean> {
-  return holdingProcess(() => untilServiceGone(docker, serviceId, clock, pollMs, timeoutMs));
+export function waitForServiceGone(docker: Docker, service: ServiceRef, clock: Clock, pollMs: number, timeoutMs: number): Promise<boolean> {
+  return holdingProcess(() => untilServiceGone(docker, service, clock, pollMs, timeoutMs));
 }
 
-async function untilServiceGone(docker: Docker, serviceId: string, clock: Clock, pollMs: number, timeoutMs: number): Promise<boolean> {
+/** A service by its id and its name. */
+export interface ServiceRef {
+  readonly id: string;
+  readonly name: string;
+}
+
+async function untilServiceGone(docker: Docker, service: ServiceRef, clock: Clock, pollMs: number, timeoutMs: number): Promise<boolean> {
+  const serviceId = service.id;
   const deadline = clock.now() + timeoutMs;
   for (;;) {
-    // every task, not the service filter: once the service is gone the engine cannot resolve it, and lists none
-    const tasks = (await docker.tasks.list()).filter((x) => x.ServiceID === serviceId);
+    // by task name (`<service>.<slot>.<id>`), not by service: once the service is gone the engine cannot resolve
+    // it, and a service filter lists none; the id check keeps another service's tasks out
+    const tasks = (await docker.tasks.list({ filters: { name: [service.name] } })).filter((x) => x.ServiceID === serviceId);
     const containers = tasks.length > 0 ? [] : await docker.containers.list({ all: true, filters: { label: [`com.docker.swarm.service.id=${serviceId}`] } });
     if (tasks.length === 0 && containers.length === 0) return true;
     if (clock.now() >= deadline) return false;
