@@ -24,8 +24,9 @@ import { jsonBenchmark } from './json-lines-plan.js';
 import { loadBenchmark } from './load-plan.js';
 import { installedVersion } from './peers.js';
 import { pingBenchmark } from './ping-plan.js';
+import { substantiateBenchmark } from './substantiate-plan.js';
 
-const BENCHMARKS: readonly Benchmark[] = [pingBenchmark, demuxBenchmark, jsonBenchmark, loadBenchmark];
+const BENCHMARKS: readonly Benchmark[] = [pingBenchmark, demuxBenchmark, jsonBenchmark, loadBenchmark, substantiateBenchmark];
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const TRIAL_TIMEOUT_MS = 180_000;
 

@@ -2,7 +2,9 @@ import type { StreamName } from '../engine/index.js';
 import { delay } from './clock.js';
 import type { InstanceCheck } from './crash-check.js';
 import { containerSpec } from './container-spec.js';
-import { EngineClients, type EngineConnection } from './docker/connections.js';
+import type { Docker } from '../engine/index.js';
+import { EngineClients, type EngineClient } from './docker/connections.js';
+import { isUnreachable, type EngineLease } from './engine-pool.js';
 import { CleanupQueue } from './docker/cleanup-queue.js';
 import { removeContainer, type ContainerRecord } from './docker/container-removal.js';
 import { createContainer, removeStaleContainers, startContainer } from './docker/container-setup.js';
@@ -13,15 +15,15 @@ import { registerLiveWorker } from './docker/live-workers.js';
 import { Redactor } from './docker/redactor.js';
 import { StartupLogs } from './docker/startup-logs.js';
 import { timed, type DockerWorkerStep, type StepDetail } from './docker/steps.js';
-import { LatentWorkerError, LatentWorkerAttachRefusedError, asError } from './errors.js';
+import { LatentWorkerError, asError } from './errors.js';
+import { attachIfStarting, onStartupLine } from './docker/startup-readiness.js';
 import type { InstanceInfo } from './events.js';
 import { LatentWorker } from './latent-worker.js';
 import { ownerLabels } from './labels.js';
 import { builtImageName } from './naming.js';
 import { checkConfig, renderDockerOptions, type DockerLatentWorkerOptions, type DockerWorkerConfig, type RenderedDockerOptions } from './options.js';
 import { reapOrphans } from './reaper.js';
-import { buildProperties, type BuildProperties, type PropertyValue } from './renderable.js';
-import { isPlainObject } from './compatibility.js';
+import { defaultPropertiesOf, workerBuildProperties, type BuildProperties, type PropertyValue } from './renderable.js';
 import { secretsOf } from './docker/secrets.js';
 
 /** How long a crash report waits for the rest of a stopped container's output, in milliseconds. */
@@ -77,6 +79,8 @@ export class DockerLatentWorker<Build = BuildWithProperties> extends LatentWorke
   private readonly renderings = new WeakMap<object, Promise<RenderedDockerOptions>>();
   private readonly leave: () => void;
   private current: Instance | undefined;
+  /** The pooled engine of the current instance (with `pool`). */
+  private lease: EngineLease | undefined;
   private reaped = false;
   private closing: Promise<void> | undefined;
 
@@ -147,7 +151,7 @@ export class DockerLatentWorker<Build = BuildWithProperties> extends LatentWorke
 
   protected async stopInstance(fast: boolean): Promise<void> {
     const inst = this.current;
-    if (inst === undefined) return;
+    if (inst === undefined) return this.releaseLease();
     // followed 'always': the last words of the stopping container too
     if (this.cfg.followStartupLogs !== 'always') inst.logs?.close();
     try {
@@ -161,7 +165,14 @@ export class DockerLatentWorker<Build = BuildWithProperties> extends LatentWorke
     } finally {
       inst.logs?.close();
       if (this.current === inst) this.current = undefined;
+      this.releaseLease();
     }
+  }
+
+  /** Gives the pooled engine back (the instance is gone, or kept by the cleanup queue). */
+  private releaseLease(): void {
+    this.lease?.release();
+    this.lease = undefined;
   }
 
   protected override async checkInstance(): Promise<InstanceCheck> {
@@ -178,17 +189,67 @@ export class DockerLatentWorker<Build = BuildWithProperties> extends LatentWorke
   };
 
   private async start(build: Build | undefined, signal: AbortSignal): Promise<InstanceInfo> {
-    const { clock, step: report } = this;
-    const o = await timed(clock, report, 'render', () => this.renderFor(build));
+    const o = await timed(this.clock, this.step, 'render', () => this.renderFor(build));
     // the next start for this build renders afresh
     if (typeof build === 'object' && build !== null) this.renderings.delete(build);
-    const connection: EngineConnection = { dockerHost: o.dockerHost, tls: o.tls, version: o.version };
-    const { docker } = await timed(clock, report, 'connect', async () => {
-      const client = this.clients.get(connection);
-      // once per client: later starts reuse the version (and the kept-alive connections)
-      if (client.docker.apiVersion === undefined) await client.docker.negotiate({ signal });
-      return client;
-    }, (c) => ({ endpoint: c.docker.endpoint.url, apiVersion: c.docker.apiVersion ?? '', reused: !c.fresh }));
+    // with a pool: an engine the start cannot reach is marked down, and the start goes to another
+    const unreachable = new Set<string>();
+    for (;;) {
+      try {
+        // the version negotiation of a pooled engine may be what finds it unreachable
+        const { docker } = await timed(this.clock, this.step, 'connect', () => this.engineFor(o, signal, unreachable),
+          (c) => ({ endpoint: c.docker.endpoint.url, apiVersion: c.docker.apiVersion ?? '', reused: !c.fresh, ...(c.engine !== undefined ? { engine: c.engine } : {}) }));
+        return await this.startOn(docker, o, signal);
+      } catch (err) {
+        const lease = this.lease;
+        if (lease === undefined || !isUnreachable(err) || signal.aborted) throw err;
+        lease.unreachable(err);
+        unreachable.add(lease.engine);
+        this.abandonInstance();
+        if (!this.hasEngineLeft(unreachable)) throw err;
+      } finally {
+        this.lease?.started();
+      }
+    }
+  }
+
+  /** The engine of a start: from the pool (leased until the instance is gone), or the client of the rendered connection. */
+  private async engineFor(o: RenderedDockerOptions, signal: AbortSignal, unreachable: ReadonlySet<string>): Promise<EngineClient & { engine?: string }> {
+    const pool = this.cfg.pool;
+    let client: EngineClient & { engine?: string };
+    if (pool !== undefined) {
+      const lease = await pool.acquire({
+        worker: this.name, signal, exclude: unreachable, ...(this.cfg.requireLabels !== undefined ? { requireLabels: this.cfg.requireLabels } : {}),
+      });
+      this.lease = lease;
+      client = { docker: lease.docker, fresh: lease.docker.apiVersion === undefined, engine: lease.engine };
+    } else {
+      client = this.clients.get({ dockerHost: o.dockerHost, tls: o.tls, version: o.version });
+    }
+    // once per client: later starts reuse the version (and the kept-alive connections)
+    if (client.docker.apiVersion === undefined) await client.docker.negotiate({ signal });
+    return client;
+  }
+
+  /** True when the pool may still have an engine for this start (one not found unreachable by it). */
+  private hasEngineLeft(unreachable: ReadonlySet<string>): boolean {
+    return (this.cfg.pool?.engines ?? []).some((e) => e.up && !unreachable.has(e.name));
+  }
+
+  /** A start's engine could not be reached: its container (if made) waits in the cleanup queue, its lease goes back. */
+  private abandonInstance(): void {
+    const inst = this.current;
+    this.current = undefined;
+    if (inst !== undefined) {
+      inst.logs?.close();
+      this.cleanups.add(inst.record);
+    }
+    this.lease?.release();
+    this.lease = undefined;
+  }
+
+  private async startOn(docker: Docker, o: RenderedDockerOptions, signal: AbortSignal): Promise<InstanceInfo> {
+    const { clock, step: report } = this;
     await this.reapOnce(docker, signal);
     const owner = { workerName: this.name, masterId: this.masterId };
     const stale = await timed(clock, report, 'stale-cleanup', () => removeStaleContainers(docker, owner, signal), (ids) => ({ removed: ids.length }));
@@ -246,20 +307,15 @@ export class DockerLatentWorker<Build = BuildWithProperties> extends LatentWorke
 
   /** A line of the container's output: reported while following, and matched against a `logLine` readiness. */
   private onStartupLine(inst: Instance, stream: StreamName, line: string): void {
-    const follow = this.cfg.followStartupLogs;
-    if (follow === 'always' || (follow && !inst.ready)) this.reportOutput(stream === 'stderr' ? 'stderr' : 'stdout', line);
-    const readiness = this.cfg.readiness;
-    if (!inst.ready && typeof readiness === 'object' && readiness.logLine.test(line)) this.attachFor(inst);
+    onStartupLine({
+      followStartupLogs: this.cfg.followStartupLogs, readiness: this.cfg.readiness,
+      output: (s, l) => this.reportOutput(s, l), ready: () => this.attachFor(inst),
+    }, inst.ready, stream, line);
   }
 
   /** Counts the worker of `inst` as attached, unless that instance is no longer the one starting. */
   private attachFor(inst: Instance): void {
-    if (this.current !== inst || inst.ready || this.state !== 'SUBSTANTIATING_STARTING') return;
-    try {
-      this.attached();
-    } catch (err) {
-      if (!(err instanceof LatentWorkerAttachRefusedError)) throw err;
-    }
+    if (this.current === inst && !inst.ready) attachIfStarting(this);
   }
 
   private async reapOnce(docker: Parameters<typeof reapOrphans>[0]['docker'], signal: AbortSignal): Promise<void> {
@@ -300,9 +356,7 @@ export class DockerLatentWorker<Build = BuildWithProperties> extends LatentWorke
   }
 
   private propertiesFor(build: Build | undefined): BuildProperties {
-    const own = build === undefined ? undefined : this.propertiesOf(build);
-    const values = own === undefined ? undefined : isBuildProperties(own) ? own.values : own;
-    return buildProperties(this.cfg.properties, { workername: this.name }, values);
+    return workerBuildProperties(this.cfg.properties, this.name, build === undefined ? undefined : this.propertiesOf(build));
   }
 
   private async close(): Promise<void> {
@@ -315,19 +369,6 @@ export class DockerLatentWorker<Build = BuildWithProperties> extends LatentWorke
       await this.clients.close();
     }
   }
-}
-
-function defaultPropertiesOf(build: unknown): Readonly<Record<string, PropertyValue>> | BuildProperties | undefined {
-  if (typeof build !== 'object' || build === null || !('properties' in build)) return undefined;
-  const p: unknown = build.properties;
-  if (isBuildProperties(p)) return p;
-  return isPlainObject(p) ? p as Record<string, PropertyValue> : undefined;
-}
-
-function isBuildProperties(value: unknown): value is BuildProperties {
-  return typeof value === 'object' && value !== null
-    && typeof (value as Partial<BuildProperties>).getProperty === 'function'
-    && typeof (value as Partial<BuildProperties>).hasProperty === 'function';
 }
 
 function readinessName(cfg: DockerWorkerConfig): string {

@@ -185,6 +185,18 @@ export function substantiationOutcome(err: unknown): SubstantiationOutcome {
   return 'retry';
 }
 
+/**
+ * An engine pool could not give a start an engine: none carries the
+ * required labels, every one that does is down or failed this start
+ * already, or the pool is closed. Retryable (the worker's quarantine and
+ * the master's retry apply): engines come back. Code `ERR_ENGINE_POOL`.
+ */
+export class EnginePoolError extends DockerError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, 'ERR_ENGINE_POOL', options);
+  }
+}
+
 /** One problem found in worker options: which option, and what is wrong. */
 export interface ConfigProblem {
   /** The option's path, e.g. `volumes[2]` or `hostconfig.NetworkMode`. */

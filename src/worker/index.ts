@@ -11,13 +11,13 @@ export { systemClock, ManualClock, delay, type Clock, type TimerHandle } from '.
 export { CompatibilityTracker, deepEqual, isPlainObject } from './compatibility.js';
 export { ConfigProblems } from './config-problems.js';
 export {
-  render, renderAll, buildProperties, property, NO_PROPERTIES,
-  type Renderable, type Rendered, type BuildProperties, type PropertyValue,
+  render, renderAll, buildProperties, property, NO_PROPERTIES, isBuildProperties, defaultPropertiesOf, workerBuildProperties,
+  type Renderable, type Rendered, type BuildProperties, type PropertyValue, type BuildPropertySource,
 } from './renderable.js';
 export { parseVolumeSpec, containerVolumes, type VolumeSpec, type VolumeKind, type ContainerVolumes } from './volumes.js';
 export { parseMasterAddress, DEFAULT_MASTER_PORT, type MasterAddress } from './master-address.js';
 export { generatePassword, PASSWORD_ALPHABET, PASSWORD_LENGTH } from './password.js';
-export { containerName, builtImageName, CONTAINER_NAME_RULE } from './naming.js';
+export { containerName, builtImageName, serviceName, CONTAINER_NAME_RULE } from './naming.js';
 export {
   LABEL_MANAGED, LABEL_WORKER, LABEL_MASTER, RESERVED_LABEL_PREFIX, ownerLabels, workerLabels, ownedByFilter, isOwnedBy,
   type LabelFilter,
@@ -44,3 +44,16 @@ export { REDACTED_TEXT } from './docker/redactor.js';
 export {
   reapOrphans, type ReapOptions, type ReapResult, type ReapedContainer, type ReapedImage, type ReapedResource, type ReapFailure,
 } from './reaper.js';
+export {
+  EnginePool, isUnreachable, type EngineRequest, type EngineLease, type PoolEngineStatus, type PoolReapResult,
+} from './engine-pool.js';
+export type { EnginePoolOptions, PoolEngineOptions } from './pool/pool-options.js';
+export type { EnginePoolEvent, EnginePoolEventBody, EnginePoolEvents } from './pool/pool-events.js';
+export { place, type EngineLoad, type PlacementRequest, type Placement } from './pool/placement.js';
+export { SwarmLatentWorker, type SwarmWorkerStep, type SwarmLatentWorkerConfig } from './swarm-latent-worker.js';
+export {
+  checkSwarmConfig, SWARM_UNSUPPORTED, type SwarmLatentWorkerOptions, type SwarmWorkerConfig, type SwarmResources, type PasswordDelivery,
+} from './swarm/swarm-options.js';
+export { serviceSpec, PASSWORD_FILE_NAME, PASSWORD_FILE_VARIABLE, type ServiceSpecInput } from './swarm/service-spec.js';
+export { reapSwarmOrphans, type SwarmReapOptions, type SwarmSweep } from './swarm/swarm-objects.js';
+export { FINAL_TASK_STATES, describeTask } from './swarm/task-watch.js';

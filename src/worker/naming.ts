@@ -49,3 +49,17 @@ export function containerName(workerName: string, masterId: string): string {
 export function builtImageName(workerName: string, masterId: string): string {
   return `berth-${readable(workerName, true)}-${shortHash([masterId, workerName], 12)}:latest`;
 }
+
+/** The longest readable worker part of a service name: secret names add a suffix, and both must stay within 64 characters. */
+const MAX_SERVICE_READABLE = 32;
+
+/**
+ * The Swarm service name of a worker: `berth-<worker>-<hash>` like
+ * {@link containerName}, but lower-case, with `-` for `.` (service names
+ * are DNS labels) and a shorter readable part, so that
+ * `<service>-<8 hex digits>` (the secret of one start) fits the swarm's 64.
+ */
+export function serviceName(workerName: string, masterId: string): string {
+  const part = readable(workerName, true).replace(/\./g, '-').slice(0, MAX_SERVICE_READABLE).replace(/-+$/, '') || 'worker';
+  return `berth-${part}-${shortHash([masterId, workerName], 12)}`;
+}

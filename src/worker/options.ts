@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { Docker, RegistryAuth, type AuthOption, type HealthConfig, type NetworkingConfig, type TlsOptions } from '../engine/index.js';
 import type { DockerProvider } from './docker/connections.js';
+import { EnginePool } from './engine-pool.js';
 import { isPlainObject } from './compatibility.js';
 import { ConfigProblems, describeType } from './config-problems.js';
 import { MASTER_PROTOCOLS, type MasterProtocol } from './environment.js';
@@ -138,6 +139,15 @@ export interface DockerLatentWorkerOptions extends LatentWorkerOptions {
    * before the worker's first start. Default false.
    */
   reapAtFirstStart?: boolean;
+  /**
+   * Draw the engine of each start from this pool (the least busy engine
+   * carrying `requireLabels`), and give it back when the instance is gone.
+   * A start that cannot reach its engine marks it down and is retried on
+   * another. Instead of `docker`, `dockerHost`, `tls` and `version`.
+   */
+  pool?: EnginePool;
+  /** With `pool`: the labels an engine must carry to run this worker. Default none. */
+  requireLabels?: Readonly<Record<string, string>>;
 }
 
 /** The options as `checkConfig` leaves them: checked, lifecycle settings resolved, renderables kept for each start. */
@@ -158,6 +168,8 @@ export interface DockerWorkerConfig {
   readonly registryAuth: AuthOption | undefined;
   readonly docker: DockerProvider | undefined;
   readonly reapAtFirstStart: boolean;
+  readonly pool: EnginePool | undefined;
+  readonly requireLabels: Readonly<Record<string, string>> | undefined;
 }
 
 /** The renderable options, rendered for one build and checked. */
@@ -323,6 +335,8 @@ export function checkConfig(options: DockerLatentWorkerOptions): DockerWorkerCon
     registryAuth: options.registryAuth,
     docker: options.docker,
     reapAtFirstStart: options.reapAtFirstStart ?? false,
+    pool: options.pool,
+    requireLabels: options.requireLabels,
   };
 }
 
@@ -340,6 +354,22 @@ function checkEngineOptions(problems: ConfigProblems, options: DockerLatentWorke
     problems.add('registryAuth', `must be credentials, a RegistryAuth or { header }, got ${describeType(registryAuth)}`);
   }
   if (reapAtFirstStart !== undefined && typeof reapAtFirstStart !== 'boolean') problems.add('reapAtFirstStart', isBoolean(reapAtFirstStart, '') ?? '');
+  checkPoolOptions(problems, options);
+}
+
+/** `pool` replaces every other way of naming the engine; `requireLabels` goes with it. */
+function checkPoolOptions(problems: ConfigProblems, options: DockerLatentWorkerOptions): void {
+  const { pool, requireLabels } = options;
+  if (pool !== undefined && !(pool instanceof EnginePool)) problems.add('pool', `must be an EnginePool, got ${describeType(pool)}`);
+  if (pool !== undefined) {
+    const set = (['docker', 'dockerHost', 'tls', 'version'] as const).filter((k) => options[k] !== undefined);
+    if (set.length > 0) problems.add('pool', `the pool gives the engine: leave out ${set.join(', ')}`);
+  }
+  if (requireLabels === undefined) return;
+  if (pool === undefined) problems.add('requireLabels', 'needs pool: labels select an engine of a pool');
+  if (!isPlainObject(requireLabels) || !Object.values(requireLabels).every((v) => typeof v === 'string')) {
+    problems.add('requireLabels', 'must be an object of strings');
+  }
 }
 
 /** A string-or-list option as a list: a command string is split like a shell; an entrypoint string is one word. */

@@ -116,3 +116,28 @@ async function renderDeep(value: unknown, props: BuildProperties, path: string, 
   }
   return value;
 }
+
+/** What a build may carry for rendering: plain properties, or a {@link BuildProperties}. */
+export type BuildPropertySource = Readonly<Record<string, PropertyValue>> | BuildProperties;
+
+/** True when `value` is a {@link BuildProperties} (has `getProperty` and `hasProperty`). */
+export function isBuildProperties(value: unknown): value is BuildProperties {
+  return typeof value === 'object' && value !== null
+    && typeof (value as Partial<BuildProperties>).getProperty === 'function'
+    && typeof (value as Partial<BuildProperties>).hasProperty === 'function';
+}
+
+/** A build's `properties` member, when it has one that is properties (the default `propertiesOf` of the container workers). */
+export function defaultPropertiesOf(build: unknown): BuildPropertySource | undefined {
+  if (typeof build !== 'object' || build === null || !('properties' in build)) return undefined;
+  const p: unknown = build.properties;
+  if (isBuildProperties(p)) return p;
+  return isPlainObject(p) ? p as Record<string, PropertyValue> : undefined;
+}
+
+/** The properties a worker's options render against: the worker's `properties`, then `workername`, then the build's (which win). */
+export function workerBuildProperties(workerProperties: Readonly<Record<string, PropertyValue>>, workerName: string,
+  own: BuildPropertySource | undefined): BuildProperties {
+  const values = own === undefined ? undefined : isBuildProperties(own) ? own.values : own;
+  return buildProperties(workerProperties, { workername: workerName }, values);
+}

@@ -61,3 +61,8 @@ export async function killHard(pid: number): Promise<void> {
     await delay(10);
   }
 }
+
+/** True when the host has a network interface named `name`. */
+export async function interfaceExists(name: string): Promise<boolean> {
+  return run('ip', ['link', 'show', name]).then(() => true, () => false);
+}

@@ -1,10 +1,8 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { promisify } from 'node:util';
 import t from 'tap';
 import { Docker, UnavailableError, type Node, type ServiceSpec, type Task, type TaskSpec } from '../../src/index.js';
 import { engineOr } from '../helpers/engines.js';
-import { engineSh, freePort } from '../helpers/private-engine.js';
+import { engineSh, freePort, interfaceExists } from '../helpers/private-engine.js';
 import { acquireSwarmLock, pollUntil, releaseSwarmLock, waitForNodeToSettle } from '../helpers/swarm.js';
 
 /**
@@ -23,12 +21,7 @@ import { acquireSwarmLock, pollUntil, releaseSwarmLock, waitForNodeToSettle } fr
  * dockerd installed).
  */
 
-const run = promisify(execFile);
 const STOPPED = new Set(['complete', 'shutdown', 'failed', 'rejected', 'orphaned', 'remove']);
-
-async function interfaceExists(name: string): Promise<boolean> {
-  return run('ip', ['link', 'show', name]).then(() => true, () => false);
-}
 
 function serviceSpec(name: string, image: string, extra: TaskSpec & { replicas: number }): ServiceSpec {
   const { replicas, ...template } = extra;

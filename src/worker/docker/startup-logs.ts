@@ -1,5 +1,5 @@
 import { StringDecoder } from 'node:string_decoder';
-import { LineAssembler, Transcript, type AttachedStdio, type Docker, type StreamName } from '../../engine/index.js';
+import { LineAssembler, Transcript, type Docker, type Frame, type StreamName } from '../../engine/index.js';
 import type { Redactor } from './redactor.js';
 
 /**
@@ -24,16 +24,23 @@ export interface StartupLogsOptions {
 /** The default number of lines kept for crash reports. */
 export const STARTUP_LOG_LINES = 100;
 
-/** The background reader of one container's startup output. */
+/** Where output frames come from: an attach, or a followed logs stream. */
+export interface FrameSource {
+  frames(): AsyncIterable<Frame>;
+  /** Stops the source; the reader's loop then ends. */
+  close(): void;
+}
+
+/** The background reader of one container's (or service's) startup output. */
 export class StartupLogs {
-  private readonly stdio: AttachedStdio;
+  private readonly stdio: FrameSource;
   private readonly redactor: Redactor;
   private readonly ring: Transcript;
   private readonly onLine: ((stream: StreamName, line: string) => void) | undefined;
   private readonly finished: Promise<void>;
   private closedByOwner = false;
 
-  private constructor(stdio: AttachedStdio, options: StartupLogsOptions) {
+  private constructor(stdio: FrameSource, options: StartupLogsOptions) {
     this.stdio = stdio;
     this.redactor = options.redactor;
     this.ring = new Transcript(options.keepLines ?? STARTUP_LOG_LINES);
@@ -51,6 +58,14 @@ export class StartupLogs {
       stream: true, stdout: true, stderr: true, logs: true, ...(options.signal ? { signal: options.signal } : {}),
     });
     return new StartupLogs(stdio, options);
+  }
+
+  /**
+   * Reads output that is already flowing: a followed logs stream (a Swarm
+   * service's, where no attach is possible).
+   */
+  static follow(frames: AsyncIterableIterator<Frame, undefined>, options: StartupLogsOptions): StartupLogs {
+    return new StartupLogs({ frames: () => frames, close: () => void frames.return?.().catch(() => undefined) }, options);
   }
 
   /** Resolves when the output ended: the container stopped, the connection broke, or {@link close}. Never rejects. */

@@ -48,7 +48,8 @@ export type StepReporter = (step: DockerWorkerStep, durationMs: number, detail?:
  * on success, or `{ failed: true, code }` (the error's code, never its
  * message: messages may quote what the engine said) when it throws.
  */
-export async function timed<T>(clock: Clock, report: StepReporter, step: DockerWorkerStep, fn: () => Promise<T>,
+export async function timed<T, S extends string = DockerWorkerStep>(clock: Clock,
+  report: (step: S, durationMs: number, detail?: StepDetail) => void, step: S, fn: () => Promise<T>,
   detail?: (result: T) => StepDetail | undefined): Promise<T> {
   const startedAt = clock.now();
   let result: T;
