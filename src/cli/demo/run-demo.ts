@@ -40,6 +40,14 @@ export interface DemoOptions {
   readonly onSecret?: ((secret: string) => void) | undefined;
 }
 
+/** How the builds went. */
+interface Outcome {
+  succeeded: number;
+  failed: number;
+  /** Stopped part-way by an interruption. */
+  interrupted: number;
+}
+
 interface Pool {
   readonly workers: DockerLatentWorker[];
   readonly master: DemoMaster | undefined;
@@ -136,7 +144,7 @@ async function runBuild(o: DemoOptions, worker: DockerLatentWorker, n: number): 
 
 /** Runs `queue` on `worker`, one build after another; counts into `outcome`. */
 async function runQueue(o: DemoOptions, worker: DockerLatentWorker, queue: readonly number[],
-  outcome: { succeeded: number; failed: number }): Promise<void> {
+  outcome: Outcome): Promise<void> {
   for (const n of queue) {
     if (o.signal.aborted) return;
     let spinner: Spinner | undefined;
@@ -161,6 +169,7 @@ async function runQueue(o: DemoOptions, worker: DockerLatentWorker, queue: reado
     } finally {
       worker.buildFinished({ success: ok });
       if (ok) outcome.succeeded++;
+      else if (o.signal.aborted) outcome.interrupted++;
       else outcome.failed++;
     }
     o.progress.note(ok ? `build ${n}: ${o.out.errStyle.green('success')}` : `build ${n}: ${o.out.errStyle.red('failure')}`);
@@ -182,12 +191,14 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
   const replaying = o.engine.mode === 'replay';
   const clock = replaying ? scaledClock(systemClock, REPLAY_TIME_SCALE) : systemClock;
   const docker = o.engine.docker;
-  const outcome = { succeeded: 0, failed: 0 };
+  const outcome: Outcome = { succeeded: 0, failed: 0, interrupted: 0 };
   let image: WorkerImage | undefined;
   let pool: Pool | undefined;
   let imageRemoved = false;
   let left = 0;
   let failure: unknown;
+  const onAbort = (): void => o.progress.note('interrupted: stopping the builds and removing the containers (Ctrl-C again to exit at once)');
+  o.signal.addEventListener('abort', onAbort, { once: true });
   try {
     const swept = await reapOrphans({ docker, masterId: DEMO_MASTER_ID, signal: o.signal });
     if (swept.containers.length > 0) o.progress.note(`removed ${swept.containers.length} container(s) left by an earlier run`);
@@ -203,6 +214,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
   } catch (err) {
     failure = err;
   }
+  o.signal.removeEventListener('abort', onAbort);
   // cleanup runs whatever happened, and without the (possibly aborted) signal
   if (pool !== undefined) {
     await Promise.allSettled(pool.workers.map((w) => w.shutdown()));
@@ -221,11 +233,11 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
   const interrupted = o.signal.aborted;
   if (failure !== undefined && !interrupted) throw failure;
   const tally = pool?.tally ?? new EventTally();
-  const notRun = o.builds - outcome.succeeded - outcome.failed;
+  const notRun = o.builds - outcome.succeeded - outcome.failed - outcome.interrupted;
   return {
     ok: !interrupted && outcome.failed === 0 && notRun === 0 && left === 0,
     mode: o.engine.mode, engine: o.engine.description, workers: o.workers,
-    builds: { total: o.builds, succeeded: outcome.succeeded, failed: outcome.failed, notRun },
+    builds: { total: o.builds, ...outcome, notRun },
     containers: { created: tally.created, removed: tally.removed, left },
     image: { name: image?.name ?? DEMO_IMAGE, built: image?.built ?? false, base: image?.base ?? null, removed: imageRemoved },
     phasesMs: { ...tally.phases, image: image?.durationMs ?? 0 },

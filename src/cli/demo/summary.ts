@@ -24,7 +24,7 @@ export interface DemoSummary {
   mode: 'engine' | 'replay';
   engine: string;
   workers: number;
-  builds: { total: number; succeeded: number; failed: number; notRun: number };
+  builds: { total: number; succeeded: number; failed: number; interrupted: number; notRun: number };
   containers: { created: number; removed: number; left: number };
   image: { name: string; built: boolean; base: string | null; removed: boolean };
   phasesMs: PhaseTimes;
@@ -90,7 +90,8 @@ export function formatDuration(ms: number): string {
 export function formatSummary(summary: DemoSummary, style: Style): string[] {
   const { builds, containers, image, phasesMs: p } = summary;
   const buildLine = `${builds.succeeded} of ${builds.total} succeeded on ${summary.workers} worker${summary.workers === 1 ? '' : 's'}`
-    + (builds.failed > 0 ? `, ${builds.failed} failed` : '') + (builds.notRun > 0 ? `, ${builds.notRun} not run` : '');
+    + (builds.failed > 0 ? `, ${builds.failed} failed` : '') + (builds.interrupted > 0 ? `, ${builds.interrupted} interrupted` : '')
+    + (builds.notRun > 0 ? `, ${builds.notRun} not run` : '');
   const imageLine = image.built
     ? `${image.name}, built from ${image.base ?? '?'}${image.removed ? ', removed' : ', kept'}`
     : `${image.name}, already on the engine (left there)`;

@@ -31,7 +31,7 @@ export interface ImageOptions {
   readonly progress: ProgressRenderer;
   readonly signal: AbortSignal;
   readonly now: () => number;
-  /** Replaying: the fake engine does not look at the build context, so a host without busybox still sends one. */
+  /** Replaying: the recorded build is answered whatever the context holds, so the host's busybox is not sent. */
   readonly replaying: boolean;
 }
 
@@ -88,13 +88,14 @@ export async function provideWorkerImage(options: ImageOptions): Promise<WorkerI
   try {
     let base: 'scratch' | { image: string };
     let described: string;
-    if (await hostBusybox()) {
+    if (options.replaying) {
+      // the recorded build: the fake engine builds nothing and does not look into the context, so the Dockerfile alone goes
+      base = 'scratch';
+      described = 'scratch + a static busybox (as recorded)';
+    } else if (await hostBusybox()) {
       await copyFile(HOST_BUSYBOX, join(dir, 'busybox'));
       base = 'scratch';
       described = `scratch + the host's ${HOST_BUSYBOX}`;
-    } else if (options.replaying) {
-      base = 'scratch';
-      described = 'scratch + a static busybox (as recorded)';
     } else {
       const image = await engineBusybox(docker, signal);
       if (image === undefined) {
