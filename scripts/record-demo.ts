@@ -13,7 +13,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Output } from '../src/cli/output.js';
 import { createRenderer } from '../src/cli/progress/index.js';
-import { chooseEngine } from '../src/cli/demo/engine-choice.js';
+import { chooseEngine, sessionDescription } from '../src/cli/demo/engine-choice.js';
 import { runDemo } from '../src/cli/demo/run-demo.js';
 import { formatSummary } from '../src/cli/demo/summary.js';
 import { RecordingProxy, loadFixture, type Exchange, type Fixture } from '../src/testing/index.js';
@@ -50,7 +50,8 @@ async function main(): Promise<void> {
     await engine.finish();
     for (const line of formatSummary(summary, output.style)) console.log(line);
     if (!summary.ok) throw new Error('the demo did not succeed: not saving the session');
-    await proxy.save(out, 'berth demo: 6 builds on 2 Docker latent workers (berth-demo-worker built FROM scratch with a static busybox)');
+    const description = `${sessionDescription({ builds: 6, workers: 2, idleSeconds: 3 })}: 6 builds on 2 Docker latent workers, the worker image built FROM scratch with a static busybox`;
+    await proxy.save(out, description);
     await saveFixture(out, anyMasterPort(loadFixture(out)));
     console.log(`recorded the demo session to ${out}`);
   } finally {

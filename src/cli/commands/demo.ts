@@ -1,7 +1,7 @@
 import { defineCommand } from '../command.js';
-import { EXIT, UsageError } from '../failure.js';
+import { CliError, EXIT, UsageError } from '../failure.js';
 import { createRenderer } from '../progress/index.js';
-import { BUNDLED_SESSION, chooseEngine } from '../demo/engine-choice.js';
+import { BUNDLED_SESSION, chooseEngine, type DemoEngine, type RecordedParameters } from '../demo/engine-choice.js';
 import { DEMO_IMAGE, DEMO_MASTER_ID } from '../demo/plan.js';
 import { REPLAY_TIME_SCALE, runDemo } from '../demo/run-demo.js';
 import { formatSummary } from '../demo/summary.js';
@@ -19,6 +19,27 @@ function seconds(text: string | undefined, fallback: number): number {
   const n = Number(text);
   if (!Number.isFinite(n) || n < 0 || n > 3600) throw new UsageError(`--idle ${JSON.stringify(text)} is not a number of seconds from 0 to 3600`);
   return n;
+}
+
+/** How long a replayed demo may take before it counts as stalled, in milliseconds (a good one takes about one second). */
+const REPLAY_DEADLINE_MS = 20_000;
+
+/**
+ * The parameters to run with: what was asked, and for a replay the ones it
+ * was recorded with (other values would ask for what was never recorded).
+ */
+function replayParameters(engine: DemoEngine, asked: RecordedParameters,
+  given: { builds?: string | undefined; workers?: string | undefined; idle?: string | undefined }): RecordedParameters {
+  const recorded = engine.recorded;
+  if (engine.mode !== 'replay' || recorded === undefined) return asked;
+  const differ = (given.builds !== undefined && asked.builds !== recorded.builds)
+    || (given.workers !== undefined && asked.workers !== recorded.workers)
+    || (given.idle !== undefined && asked.idleSeconds !== recorded.idleSeconds);
+  if (differ) {
+    throw new UsageError(`the recorded session ran ${recorded.builds} builds on ${recorded.workers} workers with --idle ${recorded.idleSeconds}: it cannot replay other values`,
+      'give --builds, --workers and --idle with an engine (see berth doctor)');
+  }
+  return recorded;
 }
 
 /** `berth demo`: a small build master running a queue of builds on Docker latent workers. */
@@ -69,21 +90,40 @@ removed at the end when this run built it, unless --keep.`,
   ],
   async run({ args, out, env, signal }) {
     const v = args.values;
-    const builds = count(v.builds, 6, '--builds', 100);
-    const workers = count(v.workers, 2, '--workers', 10);
-    const idleSeconds = seconds(v.idle, 3);
+    const asked = { builds: count(v.builds, 6, '--builds', 100), workers: count(v.workers, 2, '--workers', 10), idleSeconds: seconds(v.idle, 3) };
     if ([v.host, v.context, v.replay === true ? true : undefined, v.session].filter((x) => x !== undefined).length > 1) {
       throw new UsageError('give one of --host, --context, --replay and --session');
     }
     const mode = v.json === true ? 'quiet' : out.progressMode(out.stderr);
     const engine = await chooseEngine({ host: v.host, context: v.context, env, replay: v.replay === true, session: v.session, signal });
+    let parameters: RecordedParameters;
+    try {
+      parameters = replayParameters(engine, asked, v);
+    } catch (err) {
+      await engine.finish();
+      throw err;
+    }
     const progress = createRenderer({ stream: out.stderr, mode, color: out.errStyle.enabled });
     let summary;
     let strayed = false;
+    // a replay that strays may wait for answers that only the recorded requests release: give up on it
+    const watchdog = engine.mode === 'replay'
+      ? setTimeout(() => { strayed = true; out.warn('the replay stalled: giving up on the recorded session'); void engine.abandon(); }, REPLAY_DEADLINE_MS)
+      : undefined;
+    // the workers' timers do not keep a process alive (by design): this does, until the demo is over
+    const keepAlive = setInterval(() => undefined, 60_000);
     try {
       out.note(engine.banner);
-      summary = await runDemo({ engine, builds, workers, idleSeconds, keep: v.keep === true, out, progress, signal });
+      summary = await runDemo({ engine, ...parameters, keep: v.keep === true, out, progress, signal })
+        .catch((err: unknown) => {
+          if (!strayed) throw err;
+          throw new CliError('failed', 'the replayed demo strayed from its recorded session', {
+            hint: 'a replay runs what was recorded; run against an engine (see berth doctor) or record the session again', cause: err,
+          });
+        });
     } finally {
+      clearTimeout(watchdog);
+      clearInterval(keepAlive);
       progress.end();
       const replay = await engine.finish();
       if (replay !== undefined && (replay.missed > 0 || replay.unserved > 0) && summary?.interrupted !== true) {

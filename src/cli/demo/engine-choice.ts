@@ -32,8 +32,31 @@ export interface DemoEngine {
   readonly description: string;
   /** Why the real engine was not used, when replaying by necessity. */
   readonly fallbackReason: string | undefined;
+  /** The parameters the replayed session was recorded with, when it says (replay only). */
+  readonly recorded: RecordedParameters | undefined;
   /** Whether every recorded exchange was asked for (replay only; undefined for an engine). */
   finish(): Promise<{ missed: number; unserved: number } | undefined>;
+  /** Replay only: stops serving, so that requests waiting for answers that will never come fail. */
+  abandon(): Promise<void>;
+}
+
+/** What a recorded demo session ran: its description starts with the demo's options. */
+export interface RecordedParameters {
+  readonly builds: number;
+  readonly workers: number;
+  readonly idleSeconds: number;
+}
+
+/** The description a recorded session carries, naming its parameters. */
+export function sessionDescription(p: RecordedParameters): string {
+  return `berth demo --builds ${p.builds} --workers ${p.workers} --idle ${p.idleSeconds}`;
+}
+
+/** The parameters in a session's description, if it names them. */
+export function recordedParameters(description: string | undefined): RecordedParameters | undefined {
+  const m = /^berth demo --builds (\d+) --workers (\d+) --idle (\d+(?:\.\d+)?)/.exec(description ?? '');
+  if (m === null) return undefined;
+  return { builds: Number(m[1]), workers: Number(m[2]), idleSeconds: Number(m[3]) };
 }
 
 export interface EngineChoice {
@@ -92,7 +115,8 @@ async function replayEngine(path: string, reason: string | undefined, signal: Ab
   const recorded = `${fixture.engine}, API ${fixture.apiVersion}, recorded ${fixture.recordedAt.slice(0, 10)}`;
   const why = reason === undefined ? '' : ` (${reason})`;
   return {
-    docker, mode: 'replay', fallbackReason: reason,
+    docker, mode: 'replay', fallbackReason: reason, recorded: recordedParameters(fixture.description),
+    abandon: async () => { await server.close(); },
     banner: `engine: none — replaying the recorded session ${path}${why}; worker connections are simulated`,
     description: `the recorded session (${recorded})`,
     async finish() {
@@ -132,7 +156,7 @@ export async function chooseEngine(choice: EngineChoice): Promise<DemoEngine> {
   try {
     const server = await serverName(docker, choice.signal);
     return {
-      docker, mode: 'engine', fallbackReason: undefined,
+      docker, mode: 'engine', fallbackReason: undefined, recorded: undefined, abandon: async () => undefined,
       banner: `engine: ${engineName(server, docker.endpoint)} (${docker.endpoint.describe().replace(/^\S+ /, '')}), API ${docker.apiVersion ?? '?'}`,
       description: engineName(server, docker.endpoint),
       finish: async () => { await docker.close(); return undefined; },
