@@ -1,0 +1,66 @@
+/**
+ * Records the README's examples from a real engine: each runs as a child
+ * process against the recording proxy, and its exchanges and its output are
+ * written to test/fixtures/examples/<name>.json and <name>.stdout, which
+ * test/replay/examples.test.ts replays.
+ *
+ *   node build/scripts/record-examples.js DOCKER_HOST [example…]
+ *
+ * The engine needs the image test/helpers/examples.ts names (the test
+ * engines have it).
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Docker } from '../src/index.js';
+import { RecordingProxy } from '../src/testing/index.js';
+import { EXAMPLES, exampleFixture, exampleScript } from '../test/helpers/examples.js';
+
+/** What the examples leave behind when they fail half-way. */
+async function clean(docker: Docker): Promise<void> {
+  for (const name of ['containers', 'logs', 'exec', 'events', 'errors', 'cancellation']) {
+    await docker.containers.remove(`berth-example-${name}`, { force: true }).catch(() => undefined);
+  }
+  await docker.images.remove('berth-example-build:latest').catch(() => undefined);
+}
+
+function run(script: string, args: readonly string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [script, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
+    child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+async function main(): Promise<void> {
+  const [target, ...names] = process.argv.slice(2);
+  if (target === undefined) throw new Error('usage: node build/scripts/record-examples.js DOCKER_HOST [example…]');
+  const docker = new Docker({ host: target, env: {} });
+  const dir = mkdtempSync('/tmp/bre-');
+  try {
+    for (const example of EXAMPLES.filter((e) => names.length === 0 || names.includes(e.name))) {
+      await clean(docker);
+      const proxy = await RecordingProxy.start({ target, listen: { socketPath: join(dir, `${example.name}.sock`) } });
+      try {
+        const r = await run(exampleScript(example.name), example.args, { PATH: process.env.PATH ?? '', DOCKER_HOST: proxy.url, DOCKER_CONFIG: dir });
+        if (r.code !== 0) throw new Error(`example ${example.name} failed (${r.code ?? '?'}):\n${r.stdout}${r.stderr}`);
+        const paths = exampleFixture(example.name);
+        await proxy.save(paths.exchanges, `examples/${example.name}.ts ${example.args.join(' ')}`.trim());
+        writeFileSync(paths.stdout, r.stdout);
+        console.log(`recorded ${example.name}: ${r.stdout.split('\n').length - 1} lines of output`);
+      } finally {
+        await proxy.close();
+      }
+    }
+  } finally {
+    await clean(docker);
+    await docker.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
