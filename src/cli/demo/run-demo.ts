@@ -133,8 +133,8 @@ async function runBuild(o: DemoOptions, worker: DockerLatentWorker, n: number): 
   const s = o.out.errStyle;
   for (const command of buildCommands(n)) {
     const result = await o.engine.docker.containers.exec(id, command.cmd, { signal: o.signal });
-    const lines = [...result.stdout.toString('utf8').split('\n'), ...result.stderr.toString('utf8').split('\n').map((l) => s.red(l))]
-      .filter((l) => l !== '');
+    const text = (b: Buffer): string[] => b.toString('utf8').split('\n').filter((l) => l !== '');
+    const lines = [...text(result.stdout), ...text(result.stderr).map((l) => s.red(l))];
     o.progress.note(`build ${n} on ${worker.name}: ${command.name}${result.exitCode === 0 ? '' : s.red(` (exit ${result.exitCode})`)}`);
     for (const line of lines) o.progress.note(`  ${line}`);
     if (result.exitCode !== 0) return false;
