@@ -7,14 +7,15 @@
  *   node build/scripts/record-examples.js DOCKER_HOST [example…]
  *
  * The engine needs the image test/helpers/examples.ts names (the test
- * engines have it).
+ * engines have it), and the pull example an open registry where that file
+ * says (`scripts/engine.sh registry DIR 5081`).
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Docker } from '../src/index.js';
 import { RecordingProxy } from '../src/testing/index.js';
-import { EXAMPLES, exampleFixture, exampleScript } from '../test/helpers/examples.js';
+import { EXAMPLES, EXAMPLE_IMAGE, EXAMPLE_PULL_REFERENCE, exampleFixture, exampleScript } from '../test/helpers/examples.js';
 
 /** What the examples leave behind when they fail half-way. */
 async function clean(docker: Docker): Promise<void> {
@@ -22,6 +23,14 @@ async function clean(docker: Docker): Promise<void> {
     await docker.containers.remove(`berth-example-${name}`, { force: true }).catch(() => undefined);
   }
   await docker.images.remove('berth-example-build:latest').catch(() => undefined);
+  await docker.images.remove(EXAMPLE_PULL_REFERENCE).catch(() => undefined);
+}
+
+/** The pull example pulls from a private registry: the image is pushed there first, and removed from the engine. */
+async function preparePull(docker: Docker): Promise<void> {
+  await docker.images.tag(EXAMPLE_IMAGE, EXAMPLE_PULL_REFERENCE);
+  await docker.images.push(EXAMPLE_PULL_REFERENCE);
+  await docker.images.remove(EXAMPLE_PULL_REFERENCE);
 }
 
 function run(script: string, args: readonly string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -44,6 +53,7 @@ async function main(): Promise<void> {
   try {
     for (const example of EXAMPLES.filter((e) => names.length === 0 || names.includes(e.name))) {
       await clean(docker);
+      if (example.name === 'pull') await preparePull(docker);
       const proxy = await RecordingProxy.start({ target, listen: { socketPath: join(dir, `${example.name}.sock`) } });
       try {
         const r = await run(exampleScript(example.name), example.args, { PATH: process.env.PATH ?? '', DOCKER_HOST: proxy.url, DOCKER_CONFIG: dir });

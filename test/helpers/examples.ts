@@ -16,9 +16,12 @@ export interface ExampleRun {
   readonly args: readonly string[];
 }
 
+/** What the pull example pulls: the image, pushed to a private registry on the recording machine (its open test registry's port). */
+export const EXAMPLE_PULL_REFERENCE = '127.0.0.1:5081/berth/busybox:test';
+
 /** Every example the README includes, in README order. */
-export const EXAMPLES: readonly ExampleRun[] = ['connect', 'containers', 'logs', 'exec', 'build', 'events', 'errors', 'cancellation']
-  .map((name) => ({ name, args: name === 'connect' ? [] : [EXAMPLE_IMAGE] }));
+export const EXAMPLES: readonly ExampleRun[] = ['connect', 'errors', 'cancellation', 'pull', 'containers', 'logs', 'exec', 'events', 'build']
+  .map((name) => ({ name, args: name === 'connect' ? [] : name === 'pull' ? [EXAMPLE_PULL_REFERENCE] : [EXAMPLE_IMAGE] }));
 
 /** The compiled example. */
 export function exampleScript(name: string): string {
