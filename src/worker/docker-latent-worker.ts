@@ -101,18 +101,28 @@ export class DockerLatentWorker<Build = BuildWithProperties> extends LatentWorke
     return r === undefined ? undefined : { id: r.id, name: r.name };
   }
 
+  /**
+   * `WORKERPASS`: what the worker inside presents when it connects (the
+   * configured password, or the one generated for this worker object). The
+   * host's authentication compares with it; it is never in an event.
+   */
+  get password(): string {
+    return this.cfg.password;
+  }
+
   /** Containers that could not be removed yet: retried with backoff, and at `shutdown()`. */
   get pendingCleanups(): ReadonlyArray<{ readonly id: string; readonly name: string }> {
     return this.cleanups.records.map((r) => ({ id: r.id, name: r.name }));
   }
 
-  /** The worker inside connected (see {@link LatentWorker.attached}); ends the startup logs and reports `ready`. */
+  /** The worker inside connected (see {@link LatentWorker.attached}); ends the startup logs (unless followed `'always'`) and reports `ready`. */
   override attached(): void {
     super.attached();
     const inst = this.current;
     if (inst === undefined || inst.ready) return;
     inst.ready = true;
-    inst.logs?.close();
+    // the output is still read (for the crash report ring) only while it is followed
+    if (this.cfg.followStartupLogs !== 'always') inst.logs?.close();
     // from the start request: a quick worker may connect before the engine answered the start
     this.step('ready', this.clock.now() - (inst.startedAt ?? this.clock.now()), { readiness: readinessName(this.cfg) });
   }
@@ -138,7 +148,8 @@ export class DockerLatentWorker<Build = BuildWithProperties> extends LatentWorke
   protected async stopInstance(fast: boolean): Promise<void> {
     const inst = this.current;
     if (inst === undefined) return;
-    inst.logs?.close();
+    // followed 'always': the last words of the stopping container too
+    if (this.cfg.followStartupLogs !== 'always') inst.logs?.close();
     try {
       await removeContainer(inst.record, { clock: this.clock, report: this.step, fast });
     } catch (err) {
@@ -148,6 +159,7 @@ export class DockerLatentWorker<Build = BuildWithProperties> extends LatentWorke
         `container ${short(inst.record.id)} of worker "${this.name}" could not be removed (${asError(err).message}); it is kept and retried`,
         'ERR_WORKER_CLEANUP_PENDING', { cause: err }));
     } finally {
+      inst.logs?.close();
       if (this.current === inst) this.current = undefined;
     }
   }
@@ -232,12 +244,12 @@ export class DockerLatentWorker<Build = BuildWithProperties> extends LatentWorke
     if (readiness === 'healthy' || readiness === 'running') this.attachFor(inst);
   }
 
-  /** A line of startup output: reported while following, and matched against a `logLine` readiness. */
+  /** A line of the container's output: reported while following, and matched against a `logLine` readiness. */
   private onStartupLine(inst: Instance, stream: StreamName, line: string): void {
-    if (inst.ready) return;
-    if (this.cfg.followStartupLogs) this.reportOutput(stream === 'stderr' ? 'stderr' : 'stdout', line);
+    const follow = this.cfg.followStartupLogs;
+    if (follow === 'always' || (follow && !inst.ready)) this.reportOutput(stream === 'stderr' ? 'stderr' : 'stdout', line);
     const readiness = this.cfg.readiness;
-    if (typeof readiness === 'object' && readiness.logLine.test(line)) this.attachFor(inst);
+    if (!inst.ready && typeof readiness === 'object' && readiness.logLine.test(line)) this.attachFor(inst);
   }
 
   /** Counts the worker of `inst` as attached, unless that instance is no longer the one starting. */
@@ -255,7 +267,9 @@ export class DockerLatentWorker<Build = BuildWithProperties> extends LatentWorke
     this.reaped = true;
     // a sweep that fails does not fail the start: the step reports it, and the start's own cleanup follows
     await timed(this.clock, this.step, 'reap', () => reapOrphans({ docker, masterId: this.masterId, signal }),
-      (r) => ({ containers: r.containers.length, images: r.images.length, failures: r.failures.length })).catch(() => undefined);
+      (r) => ({
+        containers: r.containers.length, images: r.images.length, volumes: r.volumes.length, networks: r.networks.length, failures: r.failures.length,
+      })).catch(() => undefined);
   }
 
   private imagePlan(o: RenderedDockerOptions, image: string): ImagePlan {

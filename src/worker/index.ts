@@ -42,5 +42,5 @@ export type { EngineConnection, DockerProvider } from './docker/connections.js';
 export type { DockerWorkerStep, StepDetail } from './docker/steps.js';
 export { REDACTED_TEXT } from './docker/redactor.js';
 export {
-  reapOrphans, type ReapOptions, type ReapResult, type ReapedContainer, type ReapedImage, type ReapFailure,
+  reapOrphans, type ReapOptions, type ReapResult, type ReapedContainer, type ReapedImage, type ReapedResource, type ReapFailure,
 } from './reaper.js';

@@ -82,8 +82,12 @@ export interface DockerLatentWorkerOptions extends LatentWorkerOptions {
   alwaysPull?: Renderable<boolean>;
   /** The container's host name. Default: the engine's (the short container id). */
   hostname?: Renderable<string>;
-  /** Copy the container's output to `output` events until the worker attaches. Default false. */
-  followStartupLogs?: boolean;
+  /**
+   * Copy the container's output to `output` events (password redacted):
+   * `true` until the worker is ready, `'always'` until the container stops.
+   * Default false.
+   */
+  followStartupLogs?: boolean | 'always';
   /** `BUILDMASTER`: how the container reaches the master (`host`, `host:port`, `[v6]:port`, `tcp://host:port`). Default: this machine's host name. */
   masterFQDN?: Renderable<string>;
   /** `BUILDMASTER_PORT`, when `masterFQDN` has no port. Default 9989. */
@@ -145,7 +149,7 @@ export interface DockerWorkerConfig {
   readonly masterId: string;
   readonly masterPort: number | undefined;
   readonly masterProtocol: MasterProtocol;
-  readonly followStartupLogs: boolean;
+  readonly followStartupLogs: boolean | 'always';
   readonly properties: Readonly<Record<string, PropertyValue>>;
   /** With a `logLine` RegExp rebuilt without the `g` and `y` flags (stateful `test()`). */
   readonly readiness: ReadinessStrategy;
@@ -294,7 +298,9 @@ export function checkConfig(options: DockerLatentWorkerOptions): DockerWorkerCon
   if (portProblem !== undefined) problems.add('masterPort', portProblem);
   const protocolProblem = masterProtocol === undefined ? undefined : protocolCheck(masterProtocol, 'masterProtocol');
   if (protocolProblem !== undefined) problems.add('masterProtocol', protocolProblem);
-  if (followStartupLogs !== undefined && typeof followStartupLogs !== 'boolean') problems.add('followStartupLogs', isBoolean(followStartupLogs, '') ?? '');
+  if (followStartupLogs !== undefined && typeof followStartupLogs !== 'boolean' && followStartupLogs !== 'always') {
+    problems.add('followStartupLogs', `must be true, false or 'always', got ${describeType(followStartupLogs)}`);
+  }
   if (properties !== undefined && !isPlainObject(properties)) problems.add('properties', `must be an object, got ${describeType(properties)}`);
   const readinessProblem = readiness === undefined ? undefined : readinessCheck(readiness, 'readiness');
   if (readinessProblem !== undefined) problems.add('readiness', readinessProblem);

@@ -87,16 +87,16 @@ export class EngineScript {
     return this.add({
       request: {
         method: 'POST', path: `${V}/build`,
-        query: { dockerfile: 'Dockerfile', t: tag, labels: JSON.stringify(labels), rm: '1', version: '1', ...extra },
+        query: { dockerfile: 'Dockerfile', t: tag, labels: JSON.stringify(labels), rm: '1', forcerm: '1', version: '1', ...extra },
       },
       response: { statusCode: 200, headers: JSON_HEADERS, chunks: messages.map((m) => Buffer.from(`${JSON.stringify(m)}\r\n`).toString('base64')) },
     });
   }
 
-  /** `POST /containers/create?name=…`: the id, or an error. */
-  create(name: string, id: string, failure?: { status: number; message: string }): this {
+  /** `POST /containers/create?name=…`: the id, or an error. With `body`, the request's body must be that (`<redacted>` wildcards allowed). */
+  create(name: string, id: string, failure?: { status: number; message: string }, body?: unknown): this {
     return this.add({
-      request: { method: 'POST', path: `${V}/containers/create`, query: { name } },
+      request: { method: 'POST', path: `${V}/containers/create`, query: { name }, ...(body !== undefined ? { body } : {}) },
       response: failure ? error(failure.status, failure.message) : { statusCode: 201, headers: JSON_HEADERS, body: { Id: id, Warnings: [] } },
     });
   }

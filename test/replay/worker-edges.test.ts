@@ -3,9 +3,9 @@ import {
   LatentWorkerCannotSubstantiate, LatentWorkerCrashedError, LatentWorkerError, LatentWorkerFailedToSubstantiate,
   containerName, substantiationOutcome,
 } from '../../src/index.js';
-import { EngineScript, containerId, type Held } from '../helpers/engine-script.js';
+import { EngineScript, containerId } from '../helpers/engine-script.js';
 import {
-  TEST_MASTER, advanceWhenArmed, scripted, stepDetail, stepsOf, testWorker, until,
+  TEST_MASTER, advanceWhenArmed, everything, linesOf, scriptStart, scriptStop, scripted, stepDetail, stepsOf, testWorker, until, type StartedScript,
 } from '../helpers/docker-worker.js';
 
 /**
@@ -18,23 +18,13 @@ import {
 
 const IMAGE = 'busybox:test';
 
-/** The exchanges of a start up to `POST /start`: no leftovers, the image present, created, attached, exit awaited. */
+/** A start of `worker` on the busybox test image. */
 function started(s: EngineScript, worker: string, id: string, output: ReadonlyArray<{ stream: 'stdout' | 'stderr'; text: string }> = [],
-  startFailure?: { status: number; message: string }): { attachEnd: Held; exit: Held } {
-  s.listContainers([]).image(IMAGE, true).create(containerName(worker, TEST_MASTER), id);
-  const attachEnd = s.attach(id, output);
-  const exit = s.wait(id, 0);
-  s.start(id, startFailure);
-  return { attachEnd, exit };
+  startFailure?: { status: number; message: string }): StartedScript {
+  return scriptStart(s, { worker, id, image: IMAGE, output, ...(startFailure ? { startFailure } : {}) });
 }
 
-/** A stop of a running container: stop, the exit, remove, the end of the output. */
-function stopped(s: EngineScript, id: string, held: { attachEnd: Held; exit: Held }): void {
-  s.stop(id);
-  held.exit.after();
-  held.attachEnd.after();
-  s.remove(id);
-}
+const stopped = scriptStop;
 
 t.test('a start refused because the image is for another operating system is permanent; the container is removed', async (t) => {
   const id = containerId('os');
@@ -245,6 +235,8 @@ t.test('the crash check: a container removed behind the worker\'s back, an exite
   s.logs(quiet, ['out of memory while connecting']).stop(quiet, 304).remove(quiet);
   const c = started(s, 'w_loop', looping);
   s.inspect(looping, { Status: 'running', Running: true, ExitCode: 1 }, { restartCount: 2 });
+  // a restarting container's output does not end: the report does not wait for it, it asks the engine
+  s.logs(looping, ['cannot reach the master']);
   stopped(s, looping, c);
   await scripted(t, s, 'crash checks', async (docker) => {
     const v = testWorker(docker, { name: 'w_vanished', image: IMAGE });
@@ -269,7 +261,7 @@ t.test('the crash check: a container removed behind the worker\'s back, an exite
     const pl = l.worker.substantiate().catch((e: unknown) => e);
     await advanceWhenArmed(l.clock, 10_000);
     const el = await pl;
-    t.match((el as Error).message, /is in a restart loop: restarted 2 time\(s\) \(last exit code 1\)/);
+    t.match((el as Error).message, /is in a restart loop: restarted 2 time\(s\) \(last exit code 1\); its last output:\ncannot reach the master$/);
     await l.worker.shutdown();
   });
 });
@@ -308,5 +300,68 @@ t.test('readiness "healthy": polled on the clock; unhealthy fails with the healt
     t.type(en, LatentWorkerCannotSubstantiate);
     t.match((en as Error).message, /has no healthcheck/);
     await n.worker.shutdown();
+  });
+});
+
+t.test('followStartupLogs: true reports the output until ready, \'always\' until the container stops; the password is redacted in both', async (t) => {
+  const output = [{ stream: 'stdout' as const, text: 'booting with PASSWORD-1234\nready\nserving\n' }];
+  const s = new EngineScript();
+  const ids = { untilReady: containerId('follow1'), always: containerId('follow2') };
+  stopped(s, ids.untilReady, started(s, 'w_follow', ids.untilReady, output));
+  stopped(s, ids.always, started(s, 'w_always', ids.always, output));
+  await scripted(t, s, 'following the output', async (docker) => {
+    for (const [name, follow, expected] of [
+      ['w_follow', true, ['booting with [redacted]', 'ready']],
+      ['w_always', 'always', ['booting with [redacted]', 'ready', 'serving']],
+    ] as const) {
+      const { worker, events } = testWorker(docker, { name, image: IMAGE, password: 'PASSWORD-1234', followStartupLogs: follow, readiness: { logLine: /^ready$/ } });
+      await worker.substantiate();
+      // one frame: every line is handled before the substantiation settles
+      await until(() => linesOf(events).length >= expected.length, 'the output');
+      t.same(linesOf(events), expected, `followStartupLogs: ${String(follow)}`);
+      await worker.shutdown();
+    }
+  });
+});
+
+t.test('an engine that quotes the registry credentials back: no secret in any event or error', async (t) => {
+  const auth = { username: 'robot', password: 'reg-Secret-9f8e', serveraddress: 'registry.example' };
+  const basic = Buffer.from(`${auth.username}:${auth.password}`).toString('base64');
+  const s = new EngineScript();
+  s.listContainers([]).image('registry.example/app:1', false)
+    .pull('registry.example/app', '1', [{ message: `unauthorized: credentials ${auth.password} (Basic ${basic}) rejected` }], 500);
+  await scripted(t, s, 'credentials quoted by the engine', async (docker) => {
+    const { worker, events } = testWorker(docker, {
+      name: 'w_secret', image: 'registry.example/app:1', autopull: true, registryAuth: auth, password: 'Worker-Pass-4321',
+    });
+    const err = await worker.substantiate().catch((e: unknown) => e);
+    t.type(err, LatentWorkerCannotSubstantiate);
+    t.match((err as Error).message, /pulling it failed: unauthorized: credentials \[redacted\] \(Basic \[redacted\]\) rejected/);
+    await worker.shutdown();
+    const said = everything([...events, err]);
+    for (const secret of [auth.password, basic, 'Worker-Pass-4321']) t.notOk(said.includes(secret), 'a secret is in no event or error');
+  });
+});
+
+t.test('a wait that never answers is given up after the stop timeout and a margin; the container is removed anyway', async (t) => {
+  const id = containerId('stuck');
+  const s = new EngineScript();
+  const held = started(s, 'w_stuck', id);
+  s.stop(id);
+  // the exit never comes (a daemon that lost track of it): the removal goes on without it
+  s.remove(id);
+  held.attachEnd.after();
+  await scripted(t, s, 'wait never answers', async (docker) => {
+    const { worker, clock, events } = testWorker(docker, { name: 'w_stuck', image: IMAGE, readiness: 'running', stopTimeout: 2 });
+    await worker.substantiate();
+    const stopping = worker.insubstantiate();
+    await until(() => clock.nextDue !== undefined, 'the bound of the wait');
+    t.equal((clock.nextDue ?? 0) - clock.now(), 2000 + 30_000, 'the only timer: the bound of the wait');
+    await clock.advance(2000 + 30_000);
+    await stopping;
+    t.same(stepDetail(events, 'wait'), { timedOut: true }, 'bounded by stopTimeout (2 s) + 30 s');
+    t.same(stepsOf(events).slice(-3), ['stop', 'wait', 'remove']);
+    t.same(worker.pendingCleanups, []);
+    await worker.shutdown();
   });
 });

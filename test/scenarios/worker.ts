@@ -1,6 +1,6 @@
 import {
-  LatentWorkerCannotSubstantiate, LatentWorkerCrashedError, builtImageName, containerName, isNotFound, ownerLabels,
-  type ContainerInspectResponse, type LatentWorkerEvent,
+  LatentWorkerCannotSubstantiate, LatentWorkerCrashedError, builtImageName, containerName, isNotFound, ownerLabels, reapOrphans,
+  type ContainerInspectResponse, type Docker, type LatentWorkerEvent,
 } from '../../src/index.js';
 import type { EngineName } from '../helpers/engines.js';
 import {
@@ -111,15 +111,23 @@ export const crash = scenario({
   },
 });
 
-const BUILD_DOCKERFILE = (image: string): string => [
-  `FROM ${image} AS base`,
-  'ARG GREETING=none',
-  'RUN echo "greeting: $GREETING" > /greeting',
-  'FROM base AS worker',
-  'CMD ["sh", "-c", "cat /greeting; echo worker ready; exec sleep 300"]',
-  'FROM base AS broken',
-  'RUN exit 7',
-].join('\n');
+/**
+ * A Dockerfile with a base stage taking the build argument GREETING, a
+ * `worker` stage running `cmd`, and a `broken` stage whose step fails.
+ */
+export function stagedDockerfile(image: string, cmd: readonly string[]): string {
+  return [
+    `FROM ${image} AS base`,
+    'ARG GREETING=none',
+    'RUN echo "greeting: $GREETING" > /greeting',
+    'FROM base AS worker',
+    `CMD ${JSON.stringify(cmd)}`,
+    'FROM base AS broken',
+    'RUN echo "about to fail" && exit 7',
+  ].join('\n');
+}
+
+const BUILD_DOCKERFILE = (image: string): string => stagedDockerfile(image, ['sh', '-c', 'cat /greeting; echo worker ready; exec sleep 300']);
 
 /** A worker with only a Dockerfile: the image is built (target, build args, labels) and removed at the stop. */
 export const build = scenario({
@@ -197,4 +205,78 @@ export const stale = scenario({
   },
 });
 
-export const scenarios: Scenario[] = [lifecycle, crash, build, stale];
+const REAP_NAMES = {
+  orphanRunning: 'berth-scn-orphan-running', orphanCreated: 'berth-scn-orphan-created', kept: 'berth-scn-kept',
+  foreign: 'berth-scn-foreign-master', unlabelled: `${containerName('scn_gone', TEST_MASTER)}-copy`,
+} as const;
+const REAP_VOLUMES = { orphan: 'berth-scn-orphan-volume', kept: 'berth-scn-kept-volume' } as const;
+const REAP_NETWORK = 'berth-scn-orphan-net';
+
+/** Removes the reap scenario's containers and image, whatever is left of them. */
+async function removeReapObjects(docker: Docker): Promise<void> {
+  await removeOwned(docker);
+  for (const name of Object.values(REAP_NAMES)) {
+    await docker.containers.remove(name, { force: true, volumes: true }).catch((err: unknown) => { if (!isNotFound(err)) throw err; });
+  }
+  await docker.images.remove(builtImageName('scn_gone', TEST_MASTER)).catch((err: unknown) => { if (!isNotFound(err)) throw err; });
+  for (const name of Object.values(REAP_VOLUMES)) await docker.volumes.remove(name).catch((err: unknown) => { if (!isNotFound(err)) throw err; });
+  await docker.networks.remove(REAP_NETWORK).catch((err: unknown) => { if (!isNotFound(err)) throw err; });
+}
+
+/** The orphans of a crashed master, and what must survive the sweep: found by label, never by name. */
+export const reap = scenario({
+  name: 'worker-reap',
+  description: 'reapOrphans removes the containers (running or not) and built images of a master by label; kept workers, other masters and look-alike names stay',
+  engines: ENGINES,
+  async setup(docker, ctx) {
+    await removeReapObjects(docker);
+    const make = async (name: string, labels: Record<string, string>, start = false): Promise<void> => {
+      const { Id } = await docker.containers.create({ Image: ctx.image, Cmd: ['sleep', '300'], Labels: labels, HostConfig: { NetworkMode: 'none', Init: true } }, { name });
+      if (start) await docker.containers.start(Id);
+    };
+    await docker.images.build({ tag: builtImageName('scn_gone', TEST_MASTER), dockerfileContent: `FROM ${ctx.image}\nCMD ["sleep", "300"]`, labels: ownerLabels('scn_gone', TEST_MASTER) });
+    await make(REAP_NAMES.orphanRunning, ownerLabels('scn_gone', TEST_MASTER), true);
+    await make(REAP_NAMES.orphanCreated, ownerLabels('scn_gone_too', TEST_MASTER));
+    await make(REAP_NAMES.kept, ownerLabels('scn_kept', TEST_MASTER));
+    await make(REAP_NAMES.foreign, ownerLabels('scn_gone', 'another-master:/elsewhere'));
+    // named like the worker's container, but not labelled: someone else's (Buildbot removed such by name prefix, #3800)
+    await make(REAP_NAMES.unlabelled, {});
+    // what a host labels as its master's: swept too, unless its worker is kept
+    await docker.volumes.create({ Name: REAP_VOLUMES.orphan, Labels: ownerLabels('scn_gone', TEST_MASTER) });
+    await docker.volumes.create({ Name: REAP_VOLUMES.kept, Labels: ownerLabels('scn_kept', TEST_MASTER) });
+    await docker.networks.create({ Name: REAP_NETWORK, Driver: 'bridge', Internal: true, Labels: ownerLabels('scn_gone', TEST_MASTER) });
+  },
+  cleanup: (docker) => removeReapObjects(docker),
+  async run(docker) {
+    const result = await reapOrphans({ docker, masterId: TEST_MASTER, keep: ['scn_kept'] });
+    const survivors: string[] = [];
+    for (const name of [REAP_NAMES.kept, REAP_NAMES.foreign, REAP_NAMES.unlabelled]) {
+      survivors.push((await docker.containers.inspect(name)).Name);
+    }
+    const imageLeft = await docker.images.exists(builtImageName('scn_gone', TEST_MASTER));
+    return {
+      containers: result.containers.map((c) => ({ name: c.name, worker: c.worker, state: c.state })).sort((a, b) => a.name.localeCompare(b.name)),
+      imageWorkers: [...new Set(result.images.map((i) => i.worker))], imageTags: result.images.flatMap((i) => i.tags),
+      volumes: result.volumes.map((v) => `${v.name} of ${v.worker}`), networks: result.networks.map((n) => `${n.name} of ${n.worker}`),
+      keptVolume: (await docker.volumes.inspect(REAP_VOLUMES.kept)).Name,
+      failures: result.failures.map((f) => f.error.message), survivors, imageLeft, again: await reapOrphans({ docker, masterId: TEST_MASTER, keep: ['scn_kept'] }),
+    };
+  },
+  check(t, r) {
+    t.same(r.containers, [
+      { name: REAP_NAMES.orphanCreated, worker: 'scn_gone_too', state: 'created' },
+      { name: REAP_NAMES.orphanRunning, worker: 'scn_gone', state: 'running' },
+    ], 'the orphans of this master, running or not');
+    t.same(r.imageWorkers, ['scn_gone'], 'the image its worker built');
+    t.ok(r.imageTags.some((tag) => tag.endsWith(builtImageName('scn_gone', TEST_MASTER))), 'by its tag');
+    t.same(r.failures, []);
+    t.same(r.survivors, [REAP_NAMES.kept, REAP_NAMES.foreign, REAP_NAMES.unlabelled].map((n) => `/${n}`), 'kept, foreign and unlabelled containers stay');
+    t.equal(r.imageLeft, false);
+    t.same(r.volumes, [`${REAP_VOLUMES.orphan} of scn_gone`], 'the labelled volume');
+    t.same(r.networks, [`${REAP_NETWORK} of scn_gone`], 'the labelled network');
+    t.equal(r.keptVolume, REAP_VOLUMES.kept, 'a kept worker\'s volume stays');
+    t.same(r.again, { containers: [], images: [], volumes: [], networks: [], failures: [] }, 'a second sweep finds nothing');
+  },
+});
+
+export const scenarios: Scenario[] = [lifecycle, crash, build, stale, reap];

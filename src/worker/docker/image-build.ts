@@ -51,6 +51,8 @@ export async function buildImage(plan: BuildPlan, env: BuildEnvironment): Promis
     buildArgs: plan.buildargs,
     labels: plan.labels,
     pull: plan.pull,
+    // a failed step's container too: a broken Dockerfile must not leave containers behind on every start
+    forceRm: true,
     signal: env.signal,
     onProgress: (event) => {
       const line = progressLine(event);

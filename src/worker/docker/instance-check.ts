@@ -44,10 +44,11 @@ export async function checkContainer(input: InstanceCheckInput): Promise<Instanc
   const restarts = info.RestartCount;
   if (state.Restarting === true || state.Status === 'restarting' || restarts > 0) {
     const exit = state.ExitCode !== undefined ? ` (last exit code ${state.ExitCode})` : '';
-    return { ok: false, reason: withOutput(`container ${short(id)} is in a restart loop: restarted ${restarts} time(s)${exit}`, await output(input)) };
+    // running again (or about to): its output does not end, so what was read so far is the report
+    return { ok: false, reason: withOutput(`container ${short(id)} is in a restart loop: restarted ${restarts} time(s)${exit}`, await output(input, false)) };
   }
   if (state.Status === 'exited' || state.Status === 'dead' || state.Status === 'removing') {
-    return { ok: false, reason: withOutput(describeExit(id, info), await output(input)) };
+    return { ok: false, reason: withOutput(describeExit(id, info), await output(input, true)) };
   }
   return { ok: true };
 }
@@ -58,14 +59,24 @@ export function describeExit(id: string, info: ContainerInspectResponse): string
   const notes: string[] = [];
   if (state.OOMKilled === true) notes.push('killed for lack of memory');
   if (typeof state.Error === 'string' && state.Error !== '') notes.push(`engine error: ${state.Error}`);
-  const verb = state.Status === 'dead' ? 'is dead' : state.Status === 'removing' ? 'is being removed' : 'exited';
+  const extra = notes.length > 0 ? ` (${notes.join('; ')})` : '';
+  // the worker removes its containers only after the start: one being removed now is someone else's doing
+  if (state.Status === 'removing') {
+    const code = state.ExitCode !== undefined ? `, exit code ${state.ExitCode}` : '';
+    return `container ${short(id)} is being removed behind the worker's back${code}${extra}`;
+  }
+  const verb = state.Status === 'dead' ? 'is dead' : 'exited';
   const code = state.ExitCode !== undefined ? ` with code ${state.ExitCode}` : '';
-  return `container ${short(id)} ${verb}${code}${notes.length > 0 ? ` (${notes.join('; ')})` : ''}`;
+  return `container ${short(id)} ${verb}${code}${extra}`;
 }
 
-/** The kept lines, or the last ones the engine has (`logs?tail=100`), redacted. */
-async function output(input: InstanceCheckInput): Promise<readonly string[]> {
-  await input.drained();
+/**
+ * The kept lines, or the last ones the engine has (`logs?tail=100`),
+ * redacted. `drain`: the container stopped, so its output ends; wait for
+ * the rest of it first.
+ */
+async function output(input: InstanceCheckInput, drain: boolean): Promise<readonly string[]> {
+  if (drain) await input.drained();
   const kept = input.lines();
   if (kept.length > 0) return kept;
   const lines: string[] = [];
