@@ -23,15 +23,18 @@ export function workerName(index: number): string {
  * The worker's startup script (busybox sh): say who it is — the password
  * included, so the redaction of the startup logs shows — then log in to the
  * master with `WORKERNAME` and `WORKERPASS` over `nc` and keep the
- * connection open for as long as the container runs. The pause before
- * the login stands for a worker's own start-up; it also lets the output
- * before the login reach the master's log (which ends at the login).
+ * connection open for as long as the container runs. The first pause
+ * stands for a worker's own start-up. The second lets the output say it
+ * logs in before it does: the output and the login travel apart, and the
+ * worker's log ends at the login — also in the recorded session, which
+ * replays the login when that line comes.
  */
 export const WORKER_SCRIPT = [
   'echo "worker $WORKERNAME: busybox $(busybox | head -n 1 | cut -d " " -f 2), pid $$"',
   'echo "worker $WORKERNAME: preparing (a real worker would read its configuration here)"',
   'sleep 1',
   'echo "worker $WORKERNAME: logging in to the master at $BUILDMASTER as $WORKERNAME, password $WORKERPASS"',
+  'sleep 1',
   '{ printf "%s\\n%s\\n" "$WORKERNAME" "$WORKERPASS"; exec sleep 2147483647; } | nc "$BUILDMASTER" "$BUILDMASTER_PORT"',
   'echo "worker $WORKERNAME: the master closed the connection"',
 ].join('\n');
