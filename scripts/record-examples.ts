@@ -10,12 +10,11 @@
  * engines have it), and the pull example an open registry where that file
  * says (`scripts/engine.sh registry DIR 5081`).
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Docker } from '../src/index.js';
 import { RecordingProxy } from '../src/testing/index.js';
-import { EXAMPLES, EXAMPLE_IMAGE, EXAMPLE_PULL_REFERENCE, exampleFixture, exampleScript } from '../test/helpers/examples.js';
+import { EXAMPLES, EXAMPLE_IMAGE, EXAMPLE_PULL_REFERENCE, exampleFixture, runExample } from '../test/helpers/examples.js';
 
 /** What the examples leave behind when they fail half-way. */
 async function clean(docker: Docker): Promise<void> {
@@ -33,18 +32,6 @@ async function preparePull(docker: Docker): Promise<void> {
   await docker.images.remove(EXAMPLE_PULL_REFERENCE);
 }
 
-function run(script: string, args: readonly string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [script, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
-    child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
 async function main(): Promise<void> {
   const [target, ...names] = process.argv.slice(2);
   if (target === undefined) throw new Error('usage: node build/scripts/record-examples.js DOCKER_HOST [example…]');
@@ -56,7 +43,7 @@ async function main(): Promise<void> {
       if (example.name === 'pull') await preparePull(docker);
       const proxy = await RecordingProxy.start({ target, listen: { socketPath: join(dir, `${example.name}.sock`) } });
       try {
-        const r = await run(exampleScript(example.name), example.args, { PATH: process.env.PATH ?? '', DOCKER_HOST: proxy.url, DOCKER_CONFIG: dir });
+        const r = await runExample(example, { PATH: process.env.PATH ?? '', DOCKER_HOST: proxy.url, DOCKER_CONFIG: dir });
         if (r.code !== 0) throw new Error(`example ${example.name} failed (${r.code ?? '?'}):\n${r.stdout}${r.stderr}`);
         const paths = exampleFixture(example.name);
         await proxy.save(paths.exchanges, `examples/${example.name}.ts ${example.args.join(' ')}`.trim());

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FIXTURES } from './replay.js';
@@ -36,4 +37,25 @@ export function exampleSource(name: string): string {
 /** Where an example's recorded exchanges and its output are kept. */
 export function exampleFixture(name: string): { exchanges: string; stdout: string } {
   return { exchanges: join(FIXTURES, 'examples', `${name}.json`), stdout: join(FIXTURES, 'examples', `${name}.stdout`) };
+}
+
+/** What a run of an example did. */
+export interface ExampleResult {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs a compiled example as a user does, `node build/examples/<name>.js ARGS`, killed after `timeoutMs`. */
+export function runExample(example: ExampleRun, env: Record<string, string>, timeoutMs = 30_000): Promise<ExampleResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [exampleScript(example.name), ...example.args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
+    child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
+    const bound = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('error', (err) => { clearTimeout(bound); reject(err); });
+    child.on('close', (code) => { clearTimeout(bound); resolve({ code, stdout, stderr }); });
+  });
 }
