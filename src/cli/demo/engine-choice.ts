@@ -59,6 +59,7 @@ export function recordedParameters(description: string | undefined): RecordedPar
   return { builds: Number(m[1]), workers: Number(m[2]), idleSeconds: Number(m[3]) };
 }
 
+/** How the demo was told to find its engine (its options and environment). */
 export interface EngineChoice {
   readonly host: string | undefined;
   readonly context: string | undefined;

@@ -25,6 +25,7 @@ import { provideWorkerImage, type WorkerImage } from './worker-image.js';
 /** How much faster than real time a replay runs the workers' timers. */
 export const REPLAY_TIME_SCALE = 100;
 
+/** What a run of the demo needs: its engine, its parameters, where it shows what happens. */
 export interface DemoOptions {
   readonly engine: DemoEngine;
   readonly builds: number;

@@ -26,6 +26,7 @@ export interface WorkerImage {
   readonly durationMs: number;
 }
 
+/** What providing the image needs. */
 export interface ImageOptions {
   readonly docker: Docker;
   readonly progress: ProgressRenderer;
