@@ -23,6 +23,8 @@ function seconds(text: string | undefined, fallback: number): number {
 
 /** How long a replayed demo may take before it counts as stalled, in milliseconds (a good one takes about one second). */
 const REPLAY_DEADLINE_MS = 20_000;
+/** How often a replay is checked for having strayed, in milliseconds. */
+const WATCH_INTERVAL_MS = 100;
 
 /**
  * The parameters to run with: what was asked, and for a replay the ones it
@@ -106,10 +108,17 @@ removed at the end when this run built it, unless --keep.`,
     const progress = createRenderer({ stream: out.stderr, mode, color: out.errStyle.enabled });
     let summary;
     let strayed = false;
-    // a replay that strays may wait for answers that only the recorded requests release: give up on it
-    const watchdog = engine.mode === 'replay'
-      ? setTimeout(() => { strayed = true; out.warn('the replay stalled: giving up on the recorded session'); void engine.abandon(); }, REPLAY_DEADLINE_MS)
-      : undefined;
+    // a replay that strays may wait for answers only the recorded requests release: give up on it at its first
+    // request that was never recorded, or when it takes far longer than a replay does
+    const started = Date.now();
+    const watchdog = engine.mode === 'replay' ? setInterval(() => {
+      const missed = engine.misses() > 0;
+      if (!missed && Date.now() - started < REPLAY_DEADLINE_MS) return;
+      clearInterval(watchdog);
+      strayed = true;
+      out.warn(missed ? 'the replay asked for something the session never recorded: giving up on it' : 'the replay stalled: giving up on the recorded session');
+      void engine.abandon();
+    }, WATCH_INTERVAL_MS) : undefined;
     // the workers' timers do not keep a process alive (by design): this does, until the demo is over
     const keepAlive = setInterval(() => undefined, 60_000);
     try {
@@ -122,7 +131,7 @@ removed at the end when this run built it, unless --keep.`,
           });
         });
     } finally {
-      clearTimeout(watchdog);
+      clearInterval(watchdog);
       clearInterval(keepAlive);
       progress.end();
       const replay = await engine.finish();

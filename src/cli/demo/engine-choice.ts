@@ -38,6 +38,8 @@ export interface DemoEngine {
   finish(): Promise<{ missed: number; unserved: number } | undefined>;
   /** Replay only: stops serving, so that requests waiting for answers that will never come fail. */
   abandon(): Promise<void>;
+  /** Replay only: how many requests so far matched nothing recorded (0 for an engine). */
+  misses(): number;
 }
 
 /** What a recorded demo session ran: its description starts with the demo's options. */
@@ -118,6 +120,7 @@ async function replayEngine(path: string, reason: string | undefined, signal: Ab
   return {
     docker, mode: 'replay', fallbackReason: reason, recorded: recordedParameters(fixture.description),
     abandon: async () => { await server.close(); },
+    misses: () => server.requests.filter((r) => r.exchange === -1).length,
     banner: `engine: none — replaying the recorded session ${path}${why}; worker connections are simulated`,
     description: `the recorded session (${recorded})`,
     async finish() {
@@ -157,7 +160,7 @@ export async function chooseEngine(choice: EngineChoice): Promise<DemoEngine> {
   try {
     const server = await serverName(docker, choice.signal);
     return {
-      docker, mode: 'engine', fallbackReason: undefined, recorded: undefined, abandon: async () => undefined,
+      docker, mode: 'engine', fallbackReason: undefined, recorded: undefined, abandon: async () => undefined, misses: () => 0,
       banner: `engine: ${engineName(server, docker.endpoint)} (${docker.endpoint.describe().replace(/^\S+ /, '')}), API ${docker.apiVersion ?? '?'}`,
       description: engineName(server, docker.endpoint),
       finish: async () => { await docker.close(); return undefined; },
