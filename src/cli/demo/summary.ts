@@ -6,7 +6,8 @@ import type { Style } from '../output.js';
  * and removed (the `create` and `remove` steps), and the time spent in each
  * phase, summed over the workers: substantiating (request to attached),
  * building (build started to finished), idle (last build finished to the
- * idle stop) and stopping.
+ * idle stop) and stopping. The image phase is the demo's own (looking for
+ * the image, building it), measured before any worker starts.
  */
 
 /** Milliseconds spent in each phase. */
