@@ -154,10 +154,14 @@ async function runQueue(o: DemoOptions, worker: DockerLatentWorker, queue: reado
       await worker.substantiate({ properties: { buildnumber: n } }, { signal: o.signal });
       spinner?.succeed(`${worker.name}: worker connected`);
     } catch (err) {
-      spinner?.fail(`${worker.name}: no worker for build ${n}`);
-      if (err instanceof DockerAbortError || o.signal.aborted) throw err;
-      // this worker's share of the queue is not run; the others go on
-      o.progress.note(o.out.errStyle.red(`${worker.name}: ${err instanceof Error ? err.message : String(err)}`));
+      if (err instanceof DockerAbortError || o.signal.aborted) {
+        spinner?.fail(`${worker.name}: no worker for build ${n}`);
+        throw err;
+      }
+      // this worker's share of the queue is not run; the others go on. A failed spinner shows even with --quiet.
+      const why = `${worker.name}: no worker for build ${n}: ${err instanceof Error ? err.message : String(err)}`;
+      if (spinner !== undefined) spinner.fail(why);
+      else o.progress.note(o.out.errStyle.red(why));
       return;
     }
     worker.buildStarted();
