@@ -34,11 +34,13 @@ export interface ImageOptions {
   readonly now: () => number;
   /** Replaying: the recorded build is answered whatever the context holds, so the host's busybox is not sent. */
   readonly replaying: boolean;
+  /** Where the host's static busybox is (default {@link HOST_BUSYBOX}). */
+  readonly busybox?: string;
 }
 
-async function hostBusybox(): Promise<boolean> {
+async function readable(path: string): Promise<boolean> {
   try {
-    await access(HOST_BUSYBOX, constants.R_OK);
+    await access(path, constants.R_OK);
     return true;
   } catch {
     return false;
@@ -71,7 +73,7 @@ function asMessage(event: BuildEvent): ProgressMessage | undefined {
 
 /** Uses the demo image if the engine has it, else builds it (with its progress shown). */
 export async function provideWorkerImage(options: ImageOptions): Promise<WorkerImage> {
-  const { docker, progress, signal, now } = options;
+  const { docker, progress, signal, now, busybox = HOST_BUSYBOX } = options;
   const started = now();
   const check = progress.spinner(`looking for the worker image ${DEMO_IMAGE}`);
   const present = await docker.images.inspect(DEMO_IMAGE, { signal }).then(() => true, (err: unknown) => {
@@ -93,14 +95,14 @@ export async function provideWorkerImage(options: ImageOptions): Promise<WorkerI
       // the recorded build: the fake engine builds nothing and does not look into the context, so the Dockerfile alone goes
       base = 'scratch';
       described = 'scratch + a static busybox (as recorded)';
-    } else if (await hostBusybox()) {
-      await copyFile(HOST_BUSYBOX, join(dir, 'busybox'));
+    } else if (await readable(busybox)) {
+      await copyFile(busybox, join(dir, 'busybox'));
       base = 'scratch';
-      described = `scratch + the host's ${HOST_BUSYBOX}`;
+      described = `scratch + the host's ${busybox}`;
     } else {
       const image = await engineBusybox(docker, signal);
       if (image === undefined) {
-        throw new CliError('failed', `cannot make the worker image: ${HOST_BUSYBOX} is missing and the engine has no busybox image`, {
+        throw new CliError('failed', `cannot make the worker image: ${busybox} is missing and the engine has no busybox image`, {
           hint: 'install a static busybox (Debian: apt-get install busybox-static), or pull one: docker pull busybox',
         });
       }
