@@ -60,11 +60,17 @@ t.test('the commands the README names exist', async (t) => {
   const names = new Set(COMMANDS.map((c) => c.name));
   const named = new Set([...README.matchAll(/`berth ([a-z]+)/g)].map((m) => m[1] ?? ''));
   for (const name of named) t.ok(names.has(name), `berth ${name}`);
-  const demo = COMMANDS.find((c) => c.name === 'demo');
-  const help = demo?.help() ?? '';
-  const options = new Set([...section('### berth demo').matchAll(/`[^`]*`/g)].flatMap((m) => [...m[0].matchAll(/--([a-z][a-z-]*)/g)].map((o) => o[1] ?? '')));
-  t.ok(options.size >= 8, 'the demo section names its options');
-  for (const option of options) t.match(help, new RegExp(`--${option}\\b`), `berth demo --${option}`);
+});
+
+t.test('the options each command\'s section names exist', async (t) => {
+  for (const command of COMMANDS) {
+    const text = section(`### berth ${command.name}`);
+    if (text === '') continue;
+    const help = command.help();
+    const options = new Set([...text.matchAll(/`[^`]*`/g)].flatMap((m) => [...m[0].matchAll(/(?<![\w-])--([a-z][a-z-]*)/g)].map((o) => o[1] ?? '')));
+    if (command.name === 'demo') t.ok(options.size >= 8, 'the demo section names its options');
+    for (const option of options) t.match(help, new RegExp(`--${option}\\b`), `berth ${command.name} --${option}`);
+  }
 });
 
 t.test('the error classes the README names are exported', async (t) => {
