@@ -177,8 +177,8 @@ export function queryRecord(search: URLSearchParams): Record<string, string | st
 export function matchesValue(expected: unknown, actual: unknown): boolean {
   if (typeof expected === 'string') {
     if (expected === ANY || expected === REDACTED) return true;
-    if (expected.endsWith(REDACTED) && typeof actual === 'string') {
-      return actual.startsWith(expected.slice(0, -REDACTED.length));
+    for (const wildcard of [REDACTED, ANY]) {
+      if (expected.endsWith(wildcard) && typeof actual === 'string') return actual.startsWith(expected.slice(0, -wildcard.length));
     }
     return expected === actual;
   }

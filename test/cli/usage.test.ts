@@ -25,10 +25,10 @@ t.test('--help, help COMMAND and COMMAND --help', async (t) => {
   const top = await runBerth(['--help'], env);
   t.equal(top.code, 0);
   t.equal(top.stderr, '');
-  for (const text of ['usage: berth', 'doctor', 'replay', 'record', 'exit codes:', '  3  engine unreachable', '  7  TLS mismatch', 'NO_COLOR']) {
+  for (const text of ['usage: berth', 'demo', 'doctor', 'replay', 'record', 'exit codes:', '  3  engine unreachable', '  7  TLS mismatch', 'NO_COLOR']) {
     t.match(top.stdout, text);
   }
-  for (const name of ['doctor', 'replay', 'record']) {
+  for (const name of ['demo', 'doctor', 'replay', 'record']) {
     for (const args of [[name, '--help'], [name, '-h'], ['help', name], ['--plain', name, '--help']]) {
       const r = await runBerth(args, env);
       t.equal(r.code, 0, `berth ${args.join(' ')}`);
@@ -57,7 +57,7 @@ t.test('--version prints the package version', async (t) => {
 t.test('usage errors exit 2 with one line and a hint', async (t) => {
   const env = cleanEnv(t);
   const cases: Array<[string[], RegExp, RegExp]> = [
-    [['nope'], /unknown command "nope"/, /commands: doctor, replay, record/],
+    [['nope'], /unknown command "nope"/, /commands: demo, doctor, replay, record/],
     [['doctr'], /unknown command "doctr"/, /did you mean "berth doctor"\?/],
     [['--bogus'], /unknown option --bogus/, /berth --help/],
     [['doctor', '--bogus'], /unknown option --bogus/, /berth doctor --help/],

@@ -152,3 +152,38 @@ export function runDocker(cli: DockerCli, host: string, args: readonly string[],
   child.stdin.end();
   return collect(child, 60_000, `docker ${args.join(' ')}`);
 }
+
+/** A `berth` child process whose output can be waited for while it runs. */
+export interface RunningBerth {
+  /** Resolves once `pattern` matched what the process wrote to stderr so far. */
+  stderrMatching(pattern: RegExp): Promise<void>;
+  /** Sends `signal` to the process. */
+  kill(signal: NodeJS.Signals): void;
+  /** The whole run. */
+  readonly done: Promise<RunResult>;
+}
+
+/** Starts `berth ARGS` in the background (killed at teardown if still running). */
+export function spawnBerth(t: Teardown, args: readonly string[], env: Record<string, string>, timeoutMs = 120_000): RunningBerth {
+  const [command, argv] = berthCommand(args);
+  const child = spawn(command, argv, { env, stdio: 'pipe' });
+  child.stdin.end();
+  const done = collect(child, timeoutMs, `berth ${args.join(' ')}`);
+  t.teardown(() => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL'); });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer | string) => { stderr += d.toString(); });
+  return {
+    done,
+    kill: (signal) => { child.kill(signal); },
+    stderrMatching: (pattern) => new Promise<void>((resolve, reject) => {
+      const check = (): void => {
+        if (!pattern.test(stderr)) return;
+        child.stderr.off('data', check);
+        resolve();
+      };
+      child.stderr.on('data', check);
+      check();
+      void done.then((r) => reject(new Error(`berth ${args.join(' ')} exited (${r.code ?? r.signal ?? '?'}) before ${String(pattern)}:\n${r.stderr}`)));
+    }),
+  };
+}
