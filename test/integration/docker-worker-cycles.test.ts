@@ -11,13 +11,14 @@ import { dockerFor, engineOr, type EngineName } from '../helpers/engines.js';
  * master is left (counted by label), the process holds no more file
  * descriptors than before, give or take a few, and its resident memory has
  * not grown with the cycles. A hundred cycles by default;
- * `BERTH_SOAK_CYCLES=1000` makes it the soak run (CI runs that on dockerd).
+ * `BERTH_SOAK_CYCLES=1000` makes it the soak run on dockerd (as CI runs it);
+ * podman, several times slower per cycle, stays at a hundred.
  * The descriptor and memory samples are printed as a table.
  */
 
 const MASTER = 'berth-it:/cycles';
-const CYCLES = Number(process.env.BERTH_SOAK_CYCLES ?? 100);
-if (!Number.isInteger(CYCLES) || CYCLES < 8) throw new Error(`BERTH_SOAK_CYCLES must be an integer >= 8, got ${process.env.BERTH_SOAK_CYCLES ?? ''}`);
+const SOAK_CYCLES = Number(process.env.BERTH_SOAK_CYCLES ?? 100);
+if (!Number.isInteger(SOAK_CYCLES) || SOAK_CYCLES < 8) throw new Error(`BERTH_SOAK_CYCLES must be an integer >= 8, got ${process.env.BERTH_SOAK_CYCLES ?? ''}`);
 const PARALLEL = 8;
 /** Descriptors the process may hold more after the run than before (lazily opened internals, not one per cycle). */
 const FD_SLACK = 6;
@@ -35,6 +36,7 @@ function openFds(): number {
 }
 
 for (const name of ['dockerd-20.10', 'podman-4.3'] as const satisfies readonly EngineName[]) {
+  const CYCLES = name === 'dockerd-20.10' ? SOAK_CYCLES : Math.min(SOAK_CYCLES, 100);
   t.test(`${CYCLES} cycles on ${name}, ${PARALLEL} workers at a time`, async (t) => {
     const engine = engineOr(t, name);
     if (!engine) return;
