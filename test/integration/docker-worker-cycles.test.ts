@@ -44,6 +44,8 @@ for (const name of ['dockerd-20.10', 'podman-4.3'] as const satisfies readonly E
     await removeOwned(docker, MASTER);
     t.teardown(() => removeOwned(docker, MASTER));
     const fdsBefore = openFds();
+    // the run's own look at the engine: closed before descriptors are counted again
+    const probe = dockerFor(t, engine);
     const clock = new ManualClock();
     const workers = Array.from({ length: PARALLEL }, (_, i) => new DockerLatentWorker<BuildWithProperties>({
       name: `cycle_${i}`, masterId: MASTER, dockerHost: engine.host, image: engine.image, readiness: 'running',
@@ -61,7 +63,7 @@ for (const name of ['dockerd-20.10', 'podman-4.3'] as const satisfies readonly E
       while (next < CYCLES) {
         next++;
         await w.substantiate();
-        peak = Math.max(peak, (await ownedContainers(docker, MASTER)).length);
+        peak = Math.max(peak, (await ownedContainers(probe, MASTER)).length);
         await w.insubstantiate();
         done++;
         if (done % every === 0) samples.push({ cycles: done, fds: openFds(), rssMb: mb(process.memoryUsage().rss) });
@@ -69,10 +71,11 @@ for (const name of ['dockerd-20.10', 'podman-4.3'] as const satisfies readonly E
     }));
     t.equal(done, CYCLES, 'every cycle ran');
     t.ok(peak <= PARALLEL, `at most one container per worker at any time (peak ${peak})`);
-    t.same(await ownedContainers(docker, MASTER), [], 'no container of the master is left (by label)');
+    t.same(await ownedContainers(probe, MASTER), [], 'no container of the master is left (by label)');
     t.equal(connects.filter((reused) => !reused).length, PARALLEL, 'one client per worker, reused by its later starts');
     t.same(workers.flatMap((w) => w.pendingCleanups), [], 'no cleanup pending');
     await Promise.all(workers.map((w) => w.shutdown()));
+    await probe.close();
     const fdsAfter = openFds();
     t.ok(fdsAfter <= fdsBefore + FD_SLACK, `no descriptor growth: ${fdsBefore} before, ${fdsAfter} after`);
     const warm = samples[1] ?? samples[0];
