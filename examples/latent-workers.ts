@@ -6,7 +6,8 @@
  * and presents `WORKERNAME WORKERPASS` (the worker contract's variables).
  * The master checks the password and calls `attached()`; the build then
  * runs (here: a job line sent to the worker, which prints it), and a worker
- * left idle for `buildWaitTimeout` seconds is stopped and removed.
+ * left idle for `buildWaitTimeout` seconds is stopped and removed. Build n
+ * runs on worker (n - 1) mod WORKERS, one after another on each worker.
  *
  *   npx tsc -p tsconfig.test.json
  *   DOCKER_HOST=unix:///var/run/docker.sock node build/examples/latent-workers.js
@@ -110,8 +111,10 @@ async function main(): Promise<void> {
     worker.on('event', log);
     workers.set(worker.name, worker);
   }
-  const queue: Build[] = Array.from({ length: BUILDS }, (_, n) => ({ number: n + 1, properties: { buildnumber: n + 1 } }));
-  await Promise.all([...workers.values()].map(async (worker) => {
+  const builds: Build[] = Array.from({ length: BUILDS }, (_, n) => ({ number: n + 1, properties: { buildnumber: n + 1 } }));
+  // build n goes to worker (n - 1) mod WORKERS: every run puts the same builds on the same workers
+  await Promise.all([...workers.values()].map(async (worker, w) => {
+    const queue = builds.filter((b) => (b.number - 1) % POOL === w);
     for (let build = queue.shift(); build !== undefined; build = queue.shift()) {
       if (!(await runBuild(worker, build))) queue.push(build);
     }

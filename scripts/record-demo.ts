@@ -16,21 +16,9 @@ import { createRenderer } from '../src/cli/progress/index.js';
 import { chooseEngine, sessionDescription } from '../src/cli/demo/engine-choice.js';
 import { runDemo } from '../src/cli/demo/run-demo.js';
 import { formatSummary } from '../src/cli/demo/summary.js';
-import { RecordingProxy, loadFixture, type Exchange, type Fixture } from '../src/testing/index.js';
+import { RecordingProxy, loadFixture } from '../src/testing/index.js';
+import { anyMasterPort } from './master-port.js';
 import { saveFixture } from '../src/testing/fixture.js';
-
-/** `BUILDMASTER_PORT=<port>` entries of container create bodies become `<any>`. */
-export function anyMasterPort(fixture: Fixture): Fixture {
-  const exchanges = fixture.exchanges.map((e): Exchange => {
-    const body = e.request.body;
-    if (!e.request.path.endsWith('/containers/create') || typeof body !== 'object' || body === null || !('Env' in body)) return e;
-    const env: unknown = body.Env;
-    if (!Array.isArray(env)) return e;
-    const Env = env.map((v: unknown) => (typeof v === 'string' && v.startsWith('BUILDMASTER_PORT=') ? 'BUILDMASTER_PORT=<any>' : v));
-    return { ...e, request: { ...e.request, body: { ...body, Env } } };
-  });
-  return { ...fixture, exchanges };
-}
 
 async function main(): Promise<void> {
   const [target, out = 'fixtures/demo-session.json'] = process.argv.slice(2);

@@ -33,6 +33,16 @@ export interface ReplayOptions {
   strictOrder?: boolean;
   /** The most request-body bytes kept for matching (default 1 MiB); the rest is counted. */
   maxBodyBytes?: number;
+  /**
+   * Awaited before each chunk of a hijacked answer from its first timed one
+   * on (`afterClientBytes`, `afterRequests`: the chunks before it go out
+   * with the head), once the chunk's timing is met; `exchange` is the
+   * exchange's index, `chunk` the chunk's in `toClient`. For output a
+   * process in a container wrote in answer to something outside the engine
+   * (data it was sent over the network): a test playing the other side
+   * holds the chunk until that has happened.
+   */
+  beforeUpgradeChunk?: (exchange: number, chunk: number, data: Buffer) => Promise<void> | void;
 }
 
 /** A request the server saw, for assertions. */
@@ -534,10 +544,14 @@ export class ReplayServer {
     const lines = [u.statusLine];
     for (const [k, v] of Object.entries(u.headers)) lines.push(`${k}: ${v}`);
     socket.write(Buffer.concat([Buffer.from(`${lines.join('\r\n')}\r\n\r\n`), ...chunks.slice(0, ready).map((c) => Buffer.from(c.data, 'base64'))]));
-    for (const chunk of chunks.slice(ready)) {
+    for (const [i, chunk] of chunks.entries()) {
+      if (i < ready) continue;
       if (chunk.afterClientBytes) await waitFor(chunk.afterClientBytes);
       if (!await this.gate(chunk.afterRequests, closed) || socket.destroyed) return;
-      socket.write(Buffer.from(chunk.data, 'base64'));
+      const data = Buffer.from(chunk.data, 'base64');
+      await this.options.beforeUpgradeChunk?.(seen.exchange, i, data);
+      if (socket.destroyed) return;
+      socket.write(data);
     }
     if (u.end === false) return;
     await waitFor(expected);

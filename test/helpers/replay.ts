@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Docker, type DockerOptions } from '../../src/index.js';
-import { ReplayServer, loadFixture, type Fixture, type ReplayReport } from '../../src/testing/index.js';
+import { ReplayServer, loadFixture, type Fixture, type ReplayReport, type ReplayOptions as ServerOptions } from '../../src/testing/index.js';
 import type { Test } from 'tap';
 import { shortTempDir } from './tmp.js';
 
@@ -24,6 +24,8 @@ export interface ReplayOptions {
   /** Do not fail on exchanges nobody asked for. */
   allowUnconsumed?: boolean;
   strictOrder?: boolean;
+  /** Holds chunks of hijacked answers (see the server's option). */
+  beforeUpgradeChunk?: ServerOptions['beforeUpgradeChunk'];
 }
 
 /**
@@ -36,7 +38,10 @@ export async function replay<R>(
 ): Promise<R> {
   const dir = shortTempDir(t, 'br');
   const loaded = fixtures.map((f) => (typeof f === 'string' ? loadFixture(f) : f));
-  const server = await ReplayServer.start(loaded, { listen: { socketPath: join(dir, 'engine.sock') }, strictOrder: options.strictOrder ?? false });
+  const server = await ReplayServer.start(loaded, {
+    listen: { socketPath: join(dir, 'engine.sock') }, strictOrder: options.strictOrder ?? false,
+    ...(options.beforeUpgradeChunk ? { beforeUpgradeChunk: options.beforeUpgradeChunk } : {}),
+  });
   const docker = new Docker({ host: server.url, env: {}, ...options.docker });
   let report: ReplayReport | undefined;
   const finish = async (): Promise<ReplayReport> => {
