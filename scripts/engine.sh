@@ -12,6 +12,7 @@
 #   scripts/engine.sh stop  DIR                       stops whatever DIR holds, removes its containers,
 #                                                     leaves its swarm and deletes its docker_gwbridge
 #   scripts/engine.sh image SOCKET [TAG]              a busybox image built FROM scratch (needs busybox-static)
+#   scripts/engine.sh containers SOCKET               every container on the engine: "ID NAME" per line
 #   scripts/engine.sh fetch SUITE                     downloads and unpacks a suite's docker.io (trixie|sid)
 #   scripts/engine.sh certs DIR                       CA, server, client and a rogue client certificate
 #   scripts/engine.sh registry DIR [PORT] [--htpasswd USER:PASS]
@@ -53,6 +54,12 @@ short_dir() {
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 ping_ok() { [ -S "$1" ] && [ "$(curl -s --max-time 2 --unix-socket "$1" http://engine/_ping 2>/dev/null)" = OK ]; }
+
+# every container on the engine at SOCKET, one "ID NAME" line each; fails when the engine does not answer
+containers() { # socket
+  curl -sf --max-time 20 --unix-socket "$1" 'http://engine/containers/json?all=1' \
+    | python3 -c 'import json,sys; [print(c["Id"], (c.get("Names") or ["/" + c["Id"][:12]])[0].lstrip("/")) for c in json.load(sys.stdin)]'
+}
 
 wait_ready() { # pid socket log seconds
   local deadline=$(( $(date +%s) + $4 ))
@@ -310,8 +317,7 @@ stop() { # dir
   # remove containers first: a stopping daemon waits for each one's grace period
   if ping_ok "$sock"; then
     local ids
-    ids=$(curl -s --max-time 10 --unix-socket "$sock" 'http://engine/containers/json?all=1' \
-      | python3 -c 'import json,sys; print(" ".join(c["Id"] for c in json.load(sys.stdin)))' 2>/dev/null || true)
+    ids=$(containers "$sock" 2> /dev/null | cut -d " " -f 1 || true)
     local id; for id in $ids; do
       curl -s -o /dev/null --max-time 30 --unix-socket "$sock" -X DELETE "http://engine/containers/$id?force=1&v=1" || true
     done
@@ -402,6 +408,7 @@ case "$cmd" in
       *) die "unknown engine kind $kind" ;;
     esac ;;
   stop) stop "${1:?dir}" ;;
+  containers) containers "${1:?socket}" ;;
   image) image "${1:?socket}" "${2:-busybox:test}" ;;
   fetch) fetch "${1:?suite}" ;;
   certs) certs "${1:?dir}" ;;

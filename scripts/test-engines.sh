@@ -112,32 +112,12 @@ leftovers() {
   local dir=${1:?dir} found=0 f
   for f in "$dir"/*.json; do
     case "$f" in */engines.json|*/registries.json) continue ;; esac
-    local line
-    line=$(python3 - "$f" <<'PY'
-import json, socket, sys
-e = json.load(open(sys.argv[1]))
-path = e["socket"][len("unix://"):]
-s = socket.socket(socket.AF_UNIX)
-s.settimeout(20)
-try:
-    s.connect(path)
-    s.sendall(b"GET /containers/json?all=1 HTTP/1.0\r\nHost: engine\r\n\r\n")
-    data = b""
-    while True:
-        chunk = s.recv(65536)
-        if not chunk:
-            break
-        data += chunk
-except OSError as err:
-    print(f"{e['name']}: not answering ({err})")
-    sys.exit(0)
-body = data.split(b"\r\n\r\n", 1)[1]
-names = [(c.get("Names") or [c["Id"][:12]])[0].lstrip("/") for c in json.loads(body)]
-if names:
-    print(f"{e['name']}: {len(names)} containers: {' '.join(sorted(names))}")
-PY
-)
-    if [ -n "$line" ]; then echo "$line"; found=1; fi
+    local name sock names
+    read -r name sock < <(python3 -c 'import json,sys; e=json.load(open(sys.argv[1])); print(e["name"], e["socket"][len("unix://"):])' "$f")
+    if ! names=$("$ENGINE" containers "$sock" 2> /dev/null | cut -d ' ' -f 2 | sort | tr '\n' ' '); then
+      echo "$name: not answering"; found=1; continue
+    fi
+    if [ -n "$names" ]; then echo "$name: $(wc -w <<< "$names") containers: ${names% }"; found=1; fi
   done
   return $found
 }

@@ -205,8 +205,8 @@ export class ReplayServer {
   /** Resolves once no client connection is open (after a client closed its pool). */
   async idle(): Promise<void> {
     while (this.sockets.size > 0) {
-      const any = this.sockets.values().next().value as Duplex;
-      await new Promise<void>((resolve) => { if (any.destroyed) resolve(); else any.once('close', () => resolve()); });
+      const open = this.sockets.values().next().value as Duplex;
+      await new Promise<void>((resolve) => { if (open.destroyed) resolve(); else open.once('close', () => resolve()); });
     }
   }
 
