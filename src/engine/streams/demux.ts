@@ -135,12 +135,21 @@ export class FrameDecoder implements ChunkDecoder<Frame> {
       }
       const need = this.need;
       if (need === 0) {
-        if (this.headerFill === 0 && avail >= HEADER_BYTES) {
-          this.pos = pos + HEADER_BYTES;
-          this.begin(chunk[pos] as number, chunk.readUInt32BE(pos + 4));
-        } else {
+        if (this.headerFill !== 0 || avail < HEADER_BYTES) {
           this.headerPiece(avail);
+          continue;
         }
+        // the common case: a whole header, often its whole payload too, in this chunk
+        const stream = chunk[pos] as number;
+        const size = (chunk[pos + 4] as number) * 0x1000000 + (((chunk[pos + 5] as number) << 16) | ((chunk[pos + 6] as number) << 8) | (chunk[pos + 7] as number));
+        const start = pos + HEADER_BYTES;
+        if (stream < SYSTEM_ERROR && size <= avail - HEADER_BYTES && size <= this.maxFrameBytes) {
+          this.pos = start + size;
+          if (size === 0) continue;
+          return { stream: NAMES[stream] as StreamName, data: chunk.subarray(start, start + size) };
+        }
+        this.pos = start;
+        this.begin(stream, size);
         continue;
       }
       const take = avail < need ? avail : need;
@@ -402,7 +411,9 @@ export function demuxToStreams(source: ByteSource, options: DemuxToStreamsOption
           if (signal?.aborted) throw abortError(signal);
         }
         if (stdout.destroyed && stderr.destroyed) return;
-        const chunk = await puller.next();
+        // what the source holds is taken without waiting a turn
+        let chunk = puller.readNow();
+        if (chunk === undefined) chunk = await puller.next();
         if (chunk === null) {
           decoder.end();
           stdout.push(null);
