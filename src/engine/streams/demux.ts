@@ -90,7 +90,7 @@ export class FrameDecoder implements ChunkDecoder<Frame> {
   /** A header that straddles chunks is assembled here. */
   private readonly header = Buffer.alloc(HEADER_BYTES);
   private headerFill = 0;
-  /** The stream of the frame whose payload is being read (meaningful while `need` > 0). */
+  /** The stream of the frame whose payload is being read, or was read last. */
   private stream = 0;
   private size = 0;
   /** Payload bytes of the current frame not read yet; 0 between frames. */
@@ -124,6 +124,16 @@ export class FrameDecoder implements ChunkDecoder<Frame> {
    * holds. Undefined when more bytes are needed. Zero-length frames are skipped.
    */
   read(): Frame | undefined {
+    const data = this.readPayload();
+    return data === undefined ? undefined : { stream: NAMES[this.stream] as StreamName, data };
+  }
+
+  /**
+   * {@link read} without the Frame object, for a caller that routes bytes
+   * by stream at a high rate: the bytes, whose stream is then
+   * {@link payloadStream}.
+   */
+  readPayload(): Buffer | undefined {
     if (this.failure) throw this.failure;
     for (;;) {
       const chunk = this.chunk;
@@ -146,7 +156,8 @@ export class FrameDecoder implements ChunkDecoder<Frame> {
         if (stream < SYSTEM_ERROR && size <= avail - HEADER_BYTES && size <= this.maxFrameBytes) {
           this.pos = start + size;
           if (size === 0) continue;
-          return { stream: NAMES[stream] as StreamName, data: chunk.subarray(start, start + size) };
+          this.stream = stream;
+          return chunk.subarray(start, start + size);
         }
         this.pos = start;
         this.begin(stream, size);
@@ -161,8 +172,13 @@ export class FrameDecoder implements ChunkDecoder<Frame> {
         this.errorPiece(data);
         continue;
       }
-      return { stream: NAMES[stream] as StreamName, data };
+      return data;
     }
+  }
+
+  /** The stream of the bytes {@link readPayload} returned last. */
+  get payloadStream(): StreamName {
+    return NAMES[this.stream] as StreamName;
   }
 
   /** Every frame (or piece of one) of one chunk (throws at the first error, losing what came before it). */
@@ -404,10 +420,10 @@ export function demuxToStreams(source: ByteSource, options: DemuxToStreamsOption
     try {
       for (;;) {
         if (signal?.aborted) throw abortError(signal);
-        for (let f = decoder.read(); f !== undefined; f = decoder.read()) {
-          const target = f.stream === 'stderr' ? stderr : stdout;
+        for (let data = decoder.readPayload(); data !== undefined; data = decoder.readPayload()) {
+          const target = decoder.payloadStream === 'stderr' ? stderr : stdout;
           if (target.destroyed) continue; // its consumer gave up: drop its frames
-          if (!target.push(f.data)) await target.drained();
+          if (!target.push(data)) await target.drained();
           if (signal?.aborted) throw abortError(signal);
         }
         if (stdout.destroyed && stderr.destroyed) return;

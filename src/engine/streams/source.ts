@@ -364,13 +364,23 @@ export class DecodedStream<T> implements AsyncIterableIterator<T> {
     return Promise.reject(err);
   }
 
+  /** The next item: kept small, as it runs once per item (the decoder's items come without a chunk). */
   private step(): Promise<IteratorResult<T, undefined>> {
     if (this.done) return Promise.resolve(DONE);
+    let item: T | undefined;
     try {
-      // decode what is already there, taking what the source has buffered, without waiting
+      item = this.take();
+    } catch (err) {
+      this.finish();
+      return Promise.reject(err);
+    }
+    return item !== undefined ? Promise.resolve({ value: item, done: false }) : this.refill();
+  }
+
+  /** The decoder needs bytes: feeds it what the source has, without waiting, else waits for a chunk. */
+  private refill(): Promise<IteratorResult<T, undefined>> {
+    try {
       for (;;) {
-        const item = this.take();
-        if (item !== undefined) return Promise.resolve({ value: item, done: false });
         if (this.ended) {
           this.finish();
           return Promise.resolve(DONE);
@@ -378,6 +388,8 @@ export class DecodedStream<T> implements AsyncIterableIterator<T> {
         const chunk = this.puller.readNow();
         if (chunk === undefined) break;
         this.feed(chunk);
+        const item = this.take();
+        if (item !== undefined) return Promise.resolve({ value: item, done: false });
       }
     } catch (err) {
       this.finish();
