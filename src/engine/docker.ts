@@ -40,8 +40,8 @@ export interface DockerOptions extends EndpointOptions, TransportOptions {
   /**
    * The most bytes of a JSON or text result read into memory (default
    * 256 MiB); a bigger answer fails with a `DockerProtocolError` as soon as
-   * it passes the bound. Streams are not bounded by it (their frames and
-   * lines are, by `maxFrameBytes` and `maxLineBytes`).
+   * it passes the bound. Streams are not bounded by it (their lines are, by
+   * `maxLineBytes`; frame payload is handed on, never held).
    */
   maxResponseBytes?: number;
   /** Extra headers sent with every request. */

@@ -27,6 +27,8 @@ interface StreamKind {
   open(docker: Docker, call: { timeout: number; signal?: AbortSignal }): AsyncIterable<unknown>;
   /** `truncate` cuts the stream 12 bytes into its second message. */
   truncated: RegExp;
+  /** Items before the truncation error: the payload bytes of a cut frame that did arrive are output, a cut JSON line is not. */
+  truncatedItems: number;
   /** The in-band error formats this stream meets. */
   inBand: ReadonlyArray<NonNullable<FixtureFault['format']>>;
 }
@@ -41,6 +43,7 @@ const kinds: StreamKind[] = [
     chunks: [frame(1, 'line 1\n'), frame(2, 'line 2\n'), frame(1, 'line 3\n')],
     open: (docker, call) => docker.containers.logs('c1', { follow: true, ...call }),
     truncated: /^stream ended inside a frame: 12 of 15 bytes \(GET \/v1\.45\/containers\/c1\/logs\)/,
+    truncatedItems: 2, // line 1, then the 4 bytes of line 2 that arrived
     inBand: ['frame'],
   },
   {
@@ -55,6 +58,7 @@ const kinds: StreamKind[] = [
     open: (docker, call) => docker.events(call),
     truncated: /^line 2 of the stream is not JSON \(GET \/v1\.45\/events\): "\{\\"Type\\":\\"con"/,
     inBand: ['progress', 'podman'],
+    truncatedItems: 1,
   },
   {
     name: 'pull',
@@ -68,6 +72,7 @@ const kinds: StreamKind[] = [
     open: (docker, call) => docker.images.pull('busybox:1.36', { auth: false, ...call }),
     truncated: /^line 2 of the stream is not JSON \(POST \/v1\.45\/images\/create\): "\{\\"status\\":\\"D"/,
     inBand: ['progress', 'podman'],
+    truncatedItems: 1,
   },
 ];
 
@@ -85,7 +90,7 @@ function cases(kind: StreamKind): Case[] {
     { fault: { kind: 'close-mid-body', afterChunks: 1 }, expected: closed, items: 1 },
     { fault: { kind: 'reset' }, expected: closed, items: 0 },
     { fault: { kind: 'stall' }, expected: { error: DockerTimeoutError, message: /^the engine did not answer in time/ }, items: 0 },
-    { fault: { kind: 'truncate', bytes: (kind.chunks[0]?.length ?? 0) + 12 }, expected: { error: DockerProtocolError, message: kind.truncated }, items: 1 },
+    { fault: { kind: 'truncate', bytes: (kind.chunks[0]?.length ?? 0) + 12 }, expected: { error: DockerProtocolError, message: kind.truncated }, items: kind.truncatedItems },
     { fault: { kind: 'huge-headers' }, expected: { error: DockerProtocolError, message: /exceeds 65536 bytes$/ }, items: 0 },
     ...kind.inBand.map((format): Case => ({
       fault: { kind: 'error-mid-stream', afterChunks: 2, format, message: `injected ${format} failure` },

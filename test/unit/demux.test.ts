@@ -7,11 +7,26 @@ import {
 import { DEFAULT_MAX_FRAME_BYTES, FrameDecoder } from '../../src/engine/streams/demux.js';
 import { Prng, chunkings, collect, decodeAll, errorText, frame, fromChunks, fuzzSeed, randomChunks, readableOf, settle } from '../helpers/streams.js';
 
-type Outcome = { frames: string[]; error: string | undefined };
+/** The output as runs of one stream's bytes (hex), in order, and the error as "Class: message". */
+type Outcome = { runs: string[]; error: string | undefined };
 
-/** Frames as comparable strings; errors as "Class: message". */
+/**
+ * Items as comparable runs: consecutive items of the same stream are
+ * joined, since where a frame is cut depends on the chunking and carries
+ * no meaning. Two streams alternating stay apart, in order.
+ */
+function runsOf(items: ReadonlyArray<{ stream: string; data: Buffer }>): string[] {
+  const runs: Array<{ stream: string; hex: string }> = [];
+  for (const { stream, data } of items) {
+    const last = runs[runs.length - 1];
+    if (last !== undefined && last.stream === stream) last.hex += data.toString('hex');
+    else runs.push({ stream, hex: data.toString('hex') });
+  }
+  return runs.map((r) => `${r.stream}:${r.hex}`);
+}
+
 function describe(frames: readonly Frame[], error: unknown): Outcome {
-  return { frames: frames.map((f) => `${f.stream}:${f.data.toString('hex')}`), error: errorText(error) };
+  return { runs: runsOf(frames), error: errorText(error) };
 }
 
 /** Feeds chunks to a FrameDecoder synchronously. */
@@ -28,57 +43,64 @@ async function decodeAsync(chunks: readonly Buffer[]): Promise<Outcome> {
 
 /**
  * A deliberately simple whole-buffer decoder: the oracle the incremental
- * one must agree with for every chunking.
+ * one must agree with for every chunking. The payload bytes a truncated
+ * frame did bring are output before the error (they arrived; the
+ * truncation is found only at the end), except an engine error message's.
  */
 function reference(buf: Buffer, max = DEFAULT_MAX_FRAME_BYTES): Outcome {
-  const frames: string[] = [];
+  const items: Array<{ stream: string; data: Buffer }> = [];
+  const done = (error: string | undefined): Outcome => ({ runs: runsOf(items), error });
   let at = 0;
   while (at < buf.length) {
-    if (buf.length - at < 8) return { frames, error: `DockerProtocolError: stream ended inside a frame: ${buf.length - at} of 8 header bytes` };
+    if (buf.length - at < 8) return done(`DockerProtocolError: stream ended inside a frame: ${buf.length - at} of 8 header bytes`);
     const type = buf[at] as number;
     const size = buf.readUInt32BE(at + 4);
-    if (type > 3) return { frames, error: `DockerProtocolError: unrecognized stream ${type} in a multiplexed stream; is it a raw (TTY) stream?` };
-    if (size > max) return { frames, error: `DockerProtocolError: a frame of ${size} bytes exceeds the limit of ${max} bytes (maxFrameBytes)` };
-    if (buf.length - at - 8 < size) return { frames, error: `DockerProtocolError: stream ended inside a frame: ${buf.length - at} of ${8 + size} bytes` };
+    if (type > 3) return done(`DockerProtocolError: unrecognized stream ${type} in a multiplexed stream; is it a raw (TTY) stream?`);
+    if (size > max) return done(`DockerProtocolError: a frame of ${size} bytes exceeds the limit of ${max} bytes (maxFrameBytes)`);
     const data = buf.subarray(at + 8, at + 8 + size);
+    const stream = ['stdin', 'stdout', 'stderr'][type] ?? '?';
+    if (data.length < size) {
+      if (type !== 3 && data.length > 0) items.push({ stream, data });
+      return done(`DockerProtocolError: stream ended inside a frame: ${buf.length - at} of ${8 + size} bytes`);
+    }
     at += 8 + size;
     if (size === 0) continue;
-    if (type === 3) return { frames, error: `DockerStreamError: ${data.toString('utf8').trim() || 'the engine reported an error without a message'}` };
-    frames.push(`${['stdin', 'stdout', 'stderr'][type] ?? '?'}:${data.toString('hex')}`);
+    if (type === 3) return done(`DockerStreamError: ${data.toString('utf8').trim() || 'the engine reported an error without a message'}`);
+    items.push({ stream, data });
   }
-  return { frames, error: undefined };
+  return done(undefined);
 }
 
 const STREAMS: Array<{ name: string; bytes: Buffer; want: Outcome }> = [
   {
     name: 'stdout, stderr and stdin frames',
     bytes: Buffer.concat([frame(1, 'out\n'), frame(2, 'err\n'), frame(0, 'in'), frame(1, '')]),
-    want: { frames: ['stdout:6f75740a', 'stderr:6572720a', 'stdin:696e'], error: undefined },
+    want: { runs: ['stdout:6f75740a', 'stderr:6572720a', 'stdin:696e'], error: undefined },
   },
   {
     name: 'zero-length frames are skipped',
     bytes: Buffer.concat([frame(1, ''), frame(2, ''), frame(1, 'x'), frame(2, '')]),
-    want: { frames: ['stdout:78'], error: undefined },
+    want: { runs: ['stdout:78'], error: undefined },
   },
   {
     name: 'a system-error frame is a DockerStreamError with the engine text',
     bytes: Buffer.concat([frame(1, 'before'), frame(3, 'Error grabbing logs: log file is corrupt\n'), frame(1, 'after')]),
-    want: { frames: ['stdout:6265666f7265'], error: 'DockerStreamError: Error grabbing logs: log file is corrupt' },
+    want: { runs: ['stdout:6265666f7265'], error: 'DockerStreamError: Error grabbing logs: log file is corrupt' },
   },
   {
     name: 'an unknown stream is a DockerProtocolError',
     bytes: Buffer.concat([frame(2, 'e'), frame(7, 'x')]),
-    want: { frames: ['stderr:65'], error: 'DockerProtocolError: unrecognized stream 7 in a multiplexed stream; is it a raw (TTY) stream?' },
+    want: { runs: ['stderr:65'], error: 'DockerProtocolError: unrecognized stream 7 in a multiplexed stream; is it a raw (TTY) stream?' },
   },
   {
     name: 'a raw stream read as multiplexed fails at once',
     bytes: Buffer.from('hello, world\n'),
-    want: { frames: [], error: 'DockerProtocolError: unrecognized stream 104 in a multiplexed stream; is it a raw (TTY) stream?' },
+    want: { runs: [], error: 'DockerProtocolError: unrecognized stream 104 in a multiplexed stream; is it a raw (TTY) stream?' },
   },
   {
     name: 'binary payloads, multi-byte text and a frame larger than 64 KiB',
     bytes: Buffer.concat([frame(1, Buffer.from([0, 1, 2, 255, 254])), frame(2, '✓ 😀'), frame(1, Buffer.alloc(70_000, 0x61))]),
-    want: { frames: ['stdout:000102fffe', `stderr:${Buffer.from('✓ 😀').toString('hex')}`, `stdout:${'61'.repeat(70_000)}`], error: undefined },
+    want: { runs: ['stdout:000102fffe', `stderr:${Buffer.from('✓ 😀').toString('hex')}`, `stdout:${'61'.repeat(70_000)}`], error: undefined },
   },
 ];
 
@@ -125,7 +147,7 @@ t.test('a frame inside one chunk is a view of that chunk (zero copy)', async (t)
   t.equal(fromIterator.items[1]?.data.buffer, chunk.buffer, 'demux() too');
 });
 
-t.test('a large frame across many chunks is assembled once', async (t) => {
+t.test('a frame across many chunks is handed out as views of them, in order, never copied', async (t) => {
   const payload = Buffer.alloc(1 << 20);
   for (let i = 0; i < payload.length; i++) payload[i] = i % 251;
   const bytes = Buffer.concat([frame(1, payload), frame(2, 'tail')]);
@@ -136,23 +158,62 @@ t.test('a large frame across many chunks is assembled once', async (t) => {
     concats++;
     return original(list, total);
   }) as typeof Buffer.concat;
-  let frames: Frame[];
+  const items: Frame[] = [];
+  let maxBuffered = 0;
+  let foreign = 0;
   try {
     const decoder = new FrameDecoder();
-    frames = [];
     for (const c of chunks) {
       decoder.push(c);
-      for (let f = decoder.read(); f; f = decoder.read()) frames.push(f);
-      t.ok(decoder.buffered <= payload.length, 'buffers at most the frame');
+      for (let f = decoder.read(); f; f = decoder.read()) {
+        if (f.data.buffer !== c.buffer || f.data.byteOffset < c.byteOffset || f.data.byteOffset + f.data.length > c.byteOffset + c.length) foreign++;
+        items.push(f);
+      }
+      maxBuffered = Math.max(maxBuffered, decoder.buffered);
     }
     decoder.end();
   } finally {
     Buffer.concat = original;
   }
-  t.equal(concats, 1, 'one concat, when the last piece arrived');
-  t.equal(frames.length, 2);
-  t.ok(frames[0]?.data.equals(payload), 'payload intact');
-  t.equal(frames[1]?.data.toString(), 'tail');
+  t.equal(concats, 0, 'nothing joined');
+  t.equal(foreign, 0, 'every item is a view of the chunk just pushed');
+  t.ok(maxBuffered < 8, `at most a split header held (${maxBuffered} bytes)`);
+  const out = items.filter((f) => f.stream === 'stdout');
+  t.ok(out.length > 200, `the frame came as ${out.length} pieces`);
+  t.ok(Buffer.concat(out.map((f) => f.data)).equals(payload), 'its pieces, in order, are the payload');
+  t.same(items.slice(out.length).map((f) => `${f.stream}:${f.data.toString()}`), ['stderr:tail'], 'then the next frame');
+});
+
+t.test('a header split across chunks is assembled; the payload after it is a view', async (t) => {
+  const bytes = Buffer.concat([frame(2, 'abcdef'), frame(1, 'xyz')]);
+  const chunks = [bytes.subarray(0, 3), bytes.subarray(3, 10), bytes.subarray(10, 17), bytes.subarray(17)];
+  const d = new FrameDecoder();
+  const got: string[] = [];
+  for (const c of chunks) {
+    d.push(c);
+    t.ok(d.buffered < 8);
+    for (let f = d.read(); f; f = d.read()) {
+      t.equal(f.data.buffer, c.buffer, `${f.data.toString()} is a view`);
+      got.push(`${f.stream}:${f.data.toString()}`);
+    }
+  }
+  d.end();
+  t.same(got, ['stderr:ab', 'stderr:cdef', 'stdout:xyz']);
+});
+
+t.test('an engine error message split across chunks is raised whole; it is all the decoder holds', async (t) => {
+  const message = 'Error grabbing logs: log file is corrupt';
+  const bytes = Buffer.concat([frame(1, 'ok'), frame(3, message)]);
+  const d = new FrameDecoder();
+  d.push(bytes.subarray(0, 20));
+  t.equal(d.read()?.data.toString(), 'ok');
+  t.equal(d.read(), undefined);
+  t.equal(d.buffered, 20 - 10 - 8, 'the first bytes of the message are held');
+  d.push(bytes.subarray(20, 30));
+  t.equal(d.read(), undefined);
+  d.push(bytes.subarray(30));
+  t.throws(() => d.read(), new DockerStreamError(message));
+  t.equal(d.buffered, 0);
 });
 
 t.test('sizes are unsigned 32-bit and bounded by maxFrameBytes', async (t) => {
@@ -174,10 +235,11 @@ t.test('sizes are unsigned 32-bit and bounded by maxFrameBytes', async (t) => {
   const sizeWithHighBit = Buffer.from([2, 0, 0, 0, 0x80, 0, 0, 0]);
   const unbounded = new FrameDecoder({ maxFrameBytes: 2 ** 32 });
   unbounded.push(sizeWithHighBit);
-  t.equal(unbounded.read(), undefined, 'a 2 GiB frame is waited for, not misread as negative');
+  t.equal(unbounded.read(), undefined, 'a 2 GiB frame is read, not misread as negative');
   unbounded.push(Buffer.alloc(1000));
+  t.equal(unbounded.read()?.data.length, 1000, 'the bytes that arrived are handed out');
   t.equal(unbounded.read(), undefined);
-  t.equal(unbounded.buffered, 1000, 'only the bytes that arrived are held');
+  t.equal(unbounded.buffered, 0, 'nothing is held');
   t.throws(() => unbounded.end(), /stream ended inside a frame: 1008 of 2147483656 bytes/);
 });
 
@@ -481,4 +543,15 @@ t.test('demuxToStreams: a source failing before anyone reads is reported through
   await settle();
   stdout.resume();
   await t.rejects(done, { name: 'DockerError', message: /connection reset before the first read/ });
+});
+
+t.test('readPayload: the bytes without a Frame object, payloadStream names their stream', async (t) => {
+  const bytes = Buffer.concat([frame(1, 'out'), frame(2, 'err'), frame(0, 'in')]);
+  const d = new FrameDecoder();
+  d.push(bytes.subarray(0, 10)); // the first frame cut after 'ou', inside its payload
+  d.push(bytes.subarray(10));
+  const got: string[] = [];
+  for (let data = d.readPayload(); data !== undefined; data = d.readPayload()) got.push(`${d.payloadStream}:${data.toString()}`);
+  d.end();
+  t.same(got, ['stdout:ou', 'stdout:t', 'stderr:err', 'stdin:in']);
 });

@@ -9,22 +9,35 @@ import { ChunkPuller, DecodedStream, type ByteSource, type ChunkDecoder, type St
  * `[STREAM, 0, 0, 0, SIZE (uint32 big-endian)]` and SIZE payload bytes.
  * STREAM 0 is stdin, 1 stdout, 2 stderr, 3 an error from the engine itself.
  *
- * Decoding is linear in the bytes: a frame that lies inside one chunk is
- * handed out as a view of that chunk (no copy); only a frame that straddles
- * chunks is assembled, once, when its last byte arrives. Memory is bounded
- * by `maxFrameBytes`, whatever size a header claims.
+ * Frame boundaries carry no meaning: they are where the container happened
+ * to write, re-cut by the engine. So payload bytes are handed out as views
+ * of the chunks they arrived in, never copied: a frame inside one chunk as
+ * one {@link Frame}, a frame that straddles chunks as consecutive Frames of
+ * the same stream, one per chunk. Only a header split across chunks (8
+ * bytes) and an engine error message are assembled. Decoding is linear in
+ * the bytes and holds no payload, whatever size a header claims.
  */
 
 /** Which stream a frame belongs to. Stream 0 (stdin, echoed by some engines) is reported as `'stdin'`. */
 export type StreamName = 'stdout' | 'stderr' | 'stdin';
 
-/** One frame of output. */
+/**
+ * Output bytes of one stream: a frame, or the part of a frame that one
+ * chunk of the source held (a frame that straddles chunks arrives as
+ * consecutive pieces of the same stream). Join a stream's bytes, or split
+ * them into lines, rather than relying on where one Frame ends.
+ */
 export interface Frame {
   stream: StreamName;
+  /** A view of the chunk the bytes arrived in (not a copy). */
   data: Buffer;
 }
 
-/** The largest frame accepted by default: 64 MiB (engines write frames of at most a few tens of KiB). */
+/**
+ * The largest frame size a header may claim by default: 64 MiB. Engines
+ * write frames of at most a few tens of KiB; a bigger size means the bytes
+ * are not frames (a raw stream misread as multiplexed).
+ */
 export const DEFAULT_MAX_FRAME_BYTES = 64 * 1024 * 1024;
 
 const HEADER_BYTES = 8;
@@ -38,7 +51,12 @@ export const MULTIPLEXED_STREAM = 'application/vnd.docker.multiplexed-stream';
 export const RAW_STREAM = 'application/vnd.docker.raw-stream';
 
 export interface FrameDecoderOptions {
-  /** The largest frame accepted; a bigger one is a {@link DockerProtocolError} (default {@link DEFAULT_MAX_FRAME_BYTES}). */
+  /**
+   * A sanity check on headers: a frame claiming more bytes is a
+   * {@link DockerProtocolError} (default {@link DEFAULT_MAX_FRAME_BYTES}).
+   * Payload is never held, so this bounds no memory; it catches a stream
+   * that is not multiplexed at its first header.
+   */
   maxFrameBytes?: number | undefined;
   /** The request the stream answers, named in errors. */
   request?: RequestInfo | undefined;
@@ -49,9 +67,10 @@ export interface DemuxOptions extends StreamOptions, FrameDecoderOptions {}
 
 /**
  * An incremental decoder of multiplexed frames. Push chunks as they arrive
- * and `read()` frames until it returns undefined; call `end()` when the
- * source ends. Errors are thrown where they occur in the input (frames
- * before them are still read), and again on any later call.
+ * and `read()` until it returns undefined; call `end()` when the source
+ * ends. Each item is a view of a pushed chunk: a whole frame, or the part
+ * of a frame that chunk holds. Errors are thrown where they occur in the
+ * input (the bytes before them are still read), and again on any later call.
  *
  * ```ts
  * const decoder = new FrameDecoder();
@@ -71,12 +90,14 @@ export class FrameDecoder implements ChunkDecoder<Frame> {
   /** A header that straddles chunks is assembled here. */
   private readonly header = Buffer.alloc(HEADER_BYTES);
   private headerFill = 0;
-  /** The stream of the frame whose payload is being read, or -1 between frames. */
-  private stream = -1;
+  /** The stream of the frame whose payload is being read, or was read last. */
+  private stream = 0;
   private size = 0;
+  /** Payload bytes of the current frame not read yet; 0 between frames. */
   private need = 0;
-  /** The pieces of a payload that straddles chunks. */
+  /** The pieces of an engine error message that straddles chunks (the only payload ever held). */
   private pieces: Buffer[] = [];
+  private held = 0;
   private failure: DockerError | undefined;
 
   constructor(options: FrameDecoderOptions = {}) {
@@ -86,7 +107,7 @@ export class FrameDecoder implements ChunkDecoder<Frame> {
     this.request = options.request;
   }
 
-  /** Adds bytes. Frames are taken with {@link read}. */
+  /** Adds bytes. Output is taken with {@link read}. */
   push(chunk: Buffer): void {
     if (this.failure) throw this.failure;
     if (chunk.length === 0) return;
@@ -97,57 +118,70 @@ export class FrameDecoder implements ChunkDecoder<Frame> {
     }
   }
 
-  /** The next complete frame, or undefined when more bytes are needed. Zero-length frames are skipped. */
+  /**
+   * The next payload bytes, as a view of the chunk they arrived in: a whole
+   * frame when it lies inside one chunk, else the part of it this chunk
+   * holds. Undefined when more bytes are needed. Zero-length frames are skipped.
+   */
   read(): Frame | undefined {
+    const data = this.readPayload();
+    return data === undefined ? undefined : { stream: NAMES[this.stream] as StreamName, data };
+  }
+
+  /**
+   * {@link read} without the Frame object, for a caller that routes bytes
+   * by stream at a high rate: the bytes, whose stream is then
+   * {@link payloadStream}.
+   */
+  readPayload(): Buffer | undefined {
     if (this.failure) throw this.failure;
     for (;;) {
-      const avail = this.chunk.length - this.pos;
+      const chunk = this.chunk;
+      const pos = this.pos;
+      const avail = chunk.length - pos;
       if (avail === 0) {
-        const next = this.queued.shift();
-        if (next === undefined) {
-          this.chunk = EMPTY;
-          this.pos = 0;
-          return undefined;
-        }
-        this.chunk = next;
-        this.pos = 0;
+        if (!this.nextChunk()) return undefined;
         continue;
       }
-      if (this.stream < 0) {
-        if (this.headerFill === 0 && avail >= HEADER_BYTES) {
-          const at = this.pos;
-          this.pos += HEADER_BYTES;
-          this.begin(this.chunk[at] as number, this.chunk.readUInt32BE(at + 4));
-        } else {
-          const take = Math.min(HEADER_BYTES - this.headerFill, avail);
-          this.chunk.copy(this.header, this.headerFill, this.pos, this.pos + take);
-          this.pos += take;
-          this.headerFill += take;
-          if (this.headerFill === HEADER_BYTES) {
-            this.headerFill = 0;
-            this.begin(this.header[0] as number, this.header.readUInt32BE(4));
-          }
+      const need = this.need;
+      if (need === 0) {
+        if (this.headerFill !== 0 || avail < HEADER_BYTES) {
+          this.headerPiece(avail);
+          continue;
         }
+        // the common case: a whole header, often its whole payload too, in this chunk
+        const stream = chunk[pos] as number;
+        const size = (chunk[pos + 4] as number) * 0x1000000 + (((chunk[pos + 5] as number) << 16) | ((chunk[pos + 6] as number) << 8) | (chunk[pos + 7] as number));
+        const start = pos + HEADER_BYTES;
+        if (stream < SYSTEM_ERROR && size <= avail - HEADER_BYTES && size <= this.maxFrameBytes) {
+          this.pos = start + size;
+          if (size === 0) continue;
+          this.stream = stream;
+          return chunk.subarray(start, start + size);
+        }
+        this.pos = start;
+        this.begin(stream, size);
         continue;
       }
-      if (this.pieces.length === 0 && avail >= this.need) {
-        const data = this.chunk.subarray(this.pos, this.pos + this.need);
-        this.pos += this.need;
-        return this.finish(data);
+      const take = avail < need ? avail : need;
+      const data = chunk.subarray(pos, pos + take);
+      this.pos = pos + take;
+      this.need = need - take;
+      const stream = this.stream;
+      if (stream === SYSTEM_ERROR) {
+        this.errorPiece(data);
+        continue;
       }
-      const take = Math.min(avail, this.need);
-      this.pieces.push(this.chunk.subarray(this.pos, this.pos + take));
-      this.pos += take;
-      this.need -= take;
-      if (this.need === 0) {
-        const data = Buffer.concat(this.pieces, this.size);
-        this.pieces = [];
-        return this.finish(data);
-      }
+      return data;
     }
   }
 
-  /** Reads every frame of one chunk (throws at the first error, losing the frames before it). */
+  /** The stream of the bytes {@link readPayload} returned last. */
+  get payloadStream(): StreamName {
+    return NAMES[this.stream] as StreamName;
+  }
+
+  /** Every frame (or piece of one) of one chunk (throws at the first error, losing what came before it). */
   decode(chunk: Buffer): Frame[] {
     this.push(chunk);
     const frames: Frame[] = [];
@@ -161,15 +195,40 @@ export class FrameDecoder implements ChunkDecoder<Frame> {
     if (this.headerFill > 0) {
       throw this.fail(new DockerProtocolError(`stream ended inside a frame: ${this.headerFill} of ${HEADER_BYTES} header bytes${this.where()}`));
     }
-    if (this.stream >= 0) {
+    if (this.need > 0) {
       const total = HEADER_BYTES + this.size;
       throw this.fail(new DockerProtocolError(`stream ended inside a frame: ${total - this.need} of ${total} bytes${this.where()}`));
     }
   }
 
-  /** Bytes held for an incomplete frame (header or payload pieces). */
+  /** Bytes held until more arrive: part of a header, or part of an engine error message. Payload is never held. */
   get buffered(): number {
-    return this.headerFill + (this.stream >= 0 ? this.size - this.need : 0);
+    return this.headerFill + this.held;
+  }
+
+  /** Moves on to the next queued chunk; false when there is none. */
+  private nextChunk(): boolean {
+    const next = this.queued.shift();
+    if (next === undefined) {
+      this.chunk = EMPTY;
+      this.pos = 0;
+      return false;
+    }
+    this.chunk = next;
+    this.pos = 0;
+    return true;
+  }
+
+  /** Copies the bytes of a header that straddles chunks; begins the frame once all 8 are there. */
+  private headerPiece(avail: number): void {
+    const take = Math.min(HEADER_BYTES - this.headerFill, avail);
+    this.chunk.copy(this.header, this.headerFill, this.pos, this.pos + take);
+    this.pos += take;
+    this.headerFill += take;
+    if (this.headerFill === HEADER_BYTES) {
+      this.headerFill = 0;
+      this.begin(this.header[0] as number, this.header.readUInt32BE(4));
+    }
   }
 
   private begin(stream: number, size: number): void {
@@ -179,25 +238,25 @@ export class FrameDecoder implements ChunkDecoder<Frame> {
     if (size > this.maxFrameBytes) {
       throw this.fail(new DockerProtocolError(`a frame of ${size} bytes exceeds the limit of ${this.maxFrameBytes} bytes (maxFrameBytes)${this.where()}`));
     }
-    if (size === 0) return;
     this.stream = stream;
     this.size = size;
     this.need = size;
   }
 
-  private finish(data: Buffer): Frame {
-    const stream = this.stream;
-    this.stream = -1;
-    if (stream === SYSTEM_ERROR) {
-      const message = data.toString('utf8').trim() || 'the engine reported an error without a message';
-      throw this.fail(new DockerStreamError(message, { request: this.request }));
-    }
-    return { stream: NAMES[stream] as StreamName, data };
+  /** Keeps a piece of an engine error message; the message is raised once it is whole. */
+  private errorPiece(data: Buffer): void {
+    this.pieces.push(data);
+    this.held += data.length;
+    if (this.need > 0) return;
+    const whole = this.pieces.length === 1 ? data : Buffer.concat(this.pieces, this.held);
+    const message = whole.toString('utf8').trim() || 'the engine reported an error without a message';
+    throw this.fail(new DockerStreamError(message, { request: this.request }));
   }
 
   private fail(err: DockerError): DockerError {
     this.failure = err;
     this.pieces = [];
+    this.held = 0;
     this.chunk = EMPTY;
     this.queued.length = 0;
     return err;
@@ -209,8 +268,9 @@ export class FrameDecoder implements ChunkDecoder<Frame> {
 }
 
 /**
- * Frames from a multiplexed stream, read as the consumer asks for them
- * (backpressure). Rejects with a {@link DockerStreamError} for an engine
+ * Output of a multiplexed stream, read as the consumer asks for it
+ * (backpressure): each item is a frame, or the part of a frame one chunk
+ * held, as a view of that chunk (see {@link Frame}). Rejects with a {@link DockerStreamError} for an engine
  * error frame, a {@link DockerProtocolError} for bytes that are not
  * frames or a truncated frame, and a {@link DockerAbortError} when `signal`
  * aborts. The source is destroyed when the consumer stops early.
@@ -245,7 +305,7 @@ export function outputFrames(source: ByteSource, multiplexed: boolean, options: 
   return multiplexed ? demux(source, options) : rawFrames(source, options);
 }
 
-/** Every frame of a whole multiplexed body (non-follow logs). Throws like {@link demux}. */
+/** Every frame of a whole multiplexed body (non-follow logs), each one whole (the body is one chunk). Throws like {@link demux}. */
 export function demuxBuffer(buf: Buffer, options: FrameDecoderOptions = {}): Frame[] {
   const decoder = new FrameDecoder(options);
   const frames = decoder.decode(buf);
@@ -360,14 +420,16 @@ export function demuxToStreams(source: ByteSource, options: DemuxToStreamsOption
     try {
       for (;;) {
         if (signal?.aborted) throw abortError(signal);
-        for (let f = decoder.read(); f !== undefined; f = decoder.read()) {
-          const target = f.stream === 'stderr' ? stderr : stdout;
+        for (let data = decoder.readPayload(); data !== undefined; data = decoder.readPayload()) {
+          const target = decoder.payloadStream === 'stderr' ? stderr : stdout;
           if (target.destroyed) continue; // its consumer gave up: drop its frames
-          if (!target.push(f.data)) await target.drained();
+          if (!target.push(data)) await target.drained();
           if (signal?.aborted) throw abortError(signal);
         }
         if (stdout.destroyed && stderr.destroyed) return;
-        const chunk = await puller.next();
+        // what the source holds is taken without waiting a turn
+        let chunk = puller.readNow();
+        if (chunk === undefined) chunk = await puller.next();
         if (chunk === null) {
           decoder.end();
           stdout.push(null);

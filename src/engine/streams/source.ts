@@ -60,15 +60,23 @@ export function sourceError(err: unknown, options: StreamOptions): DockerError {
 
 /** Chunks below this size are joined with their small neighbours before decoding. */
 const SMALL_CHUNK_BYTES = 1024;
+/**
+ * The most chunks the queue holds, whatever their size: a source of tiny
+ * chunks (a frame per chunk) pauses after this many rather than after
+ * thousands, each an object that would live through collections.
+ */
+const MAX_QUEUED_CHUNKS = 64;
 
 /**
  * Pulls chunks from a source on demand. A Readable flows, from the first
  * pull on, into a short queue that pauses it once it holds the Readable's
- * own `highWaterMark` (backpressure, as its own buffer would). Chunks are
- * handed out as they came, not copied — `read()` would join everything a
- * paused stream buffered into one new Buffer, big frames included — save
- * that runs of small ones are joined; those already queued are taken
- * synchronously (`readNow()`). A plain async iterable is awaited chunk by
+ * own `highWaterMark` or {@link MAX_QUEUED_CHUNKS} chunks (backpressure, as
+ * its own buffer would). Chunks are handed out as they came, not copied —
+ * `read()` on a paused stream would join everything it buffered into one
+ * new Buffer, big frames included — save that runs of small ones are
+ * joined. What is queued, or what the Readable can hand over at once, is
+ * taken synchronously (`readNow()`): a consumer waits a turn only when the
+ * source has nothing. A plain async iterable is awaited chunk by
  * chunk. `next()` resolves with the next non-empty chunk or `null` at the
  * end; `destroy()` releases the source (idempotent); an abort destroys the
  * source and fails the pending pull.
@@ -83,6 +91,8 @@ export class ChunkPuller {
   private rejectAborted: (() => void) | undefined;
   /** For Readables: chunks that arrived and were not handed out yet, and their size. */
   private readonly queue: Buffer[] = [];
+  /** Where the queue starts (taking from the front is an index, not a shift). */
+  private head = 0;
   private queued = 0;
   /** For Readables: the data listener, attached by the first pull (which starts the flow). */
   private onData: ((chunk: Uint8Array | string) => void) | undefined;
@@ -152,17 +162,35 @@ export class ChunkPuller {
       this.destroy();
       throw sourceError(err, this.options);
     }
-    const chunk = this.take();
+    let chunk = this.take();
+    if (chunk === undefined && !this.ended) {
+      this.flow(readable);
+      chunk = this.pullNow(readable);
+    }
     if (chunk !== undefined) {
-      if (this.queued < readable.readableHighWaterMark && readable.isPaused() && !readable.destroyed) readable.resume();
+      if (!this.full(readable) && readable.isPaused() && !readable.destroyed) readable.resume();
       return chunk;
     }
     if (this.ended) {
       this.release();
       return null;
     }
-    this.flow(readable);
     return undefined;
+  }
+
+  /**
+   * What a flowing Readable can hand over at once: the chunks it buffered,
+   * or those its source pushes synchronously when asked, up to the queue's
+   * limit (the data listener pauses it there). In flowing mode `read()`
+   * returns one chunk, not everything joined, and emits it to the data
+   * listener; the consumer then does not wait a turn for the flow to
+   * deliver what is already there, and a run of small chunks is joined.
+   */
+  private pullNow(readable: Readable): Buffer | undefined {
+    while (readable.readableFlowing === true && !readable.destroyed && !readable.readableEnded) {
+      if (readable.read() === null) break;
+    }
+    return this.take();
   }
 
   /**
@@ -172,25 +200,36 @@ export class ChunkPuller {
    */
   private take(): Buffer | undefined {
     const queue = this.queue;
-    const first = queue.shift();
+    const first = queue[this.head];
     if (first === undefined) return undefined;
+    let at = this.head + 1;
     let chunk = first;
     // a join stays below Buffer's pool threshold, so it is a slice of the shared pool rather than an allocation of its own
     const limit = Buffer.poolSize >>> 1;
-    const joins = (next: Buffer | undefined, size: number): next is Buffer =>
-      next !== undefined && next.length < SMALL_CHUNK_BYTES && size + next.length < limit;
-    if (first.length < SMALL_CHUNK_BYTES && joins(queue[0], first.length)) {
-      const parts = [first];
+    if (first.length < SMALL_CHUNK_BYTES) {
       let size = first.length;
-      while (joins(queue[0], size)) {
-        const next = queue.shift() as Buffer;
-        parts.push(next);
+      for (let next = queue[at]; next !== undefined && next.length < SMALL_CHUNK_BYTES && size + next.length < limit; next = queue[at]) {
         size += next.length;
+        at++;
       }
-      chunk = Buffer.concat(parts, size);
+      if (at > this.head + 1) chunk = Buffer.concat(queue.slice(this.head, at), size);
+    }
+    if (at === queue.length) {
+      queue.length = 0;
+      this.head = 0;
+    } else if (at >= MAX_QUEUED_CHUNKS) {
+      queue.splice(0, at); // a queue that never empties must not keep what was taken
+      this.head = 0;
+    } else {
+      this.head = at;
     }
     this.queued -= chunk.length;
     return chunk;
+  }
+
+  /** The queue holds the Readable's highWaterMark, or its most chunks: the source is paused. */
+  private full(readable: Readable): boolean {
+    return this.queued >= readable.readableHighWaterMark || this.queue.length - this.head >= MAX_QUEUED_CHUNKS;
   }
 
   /** Lets a Readable flow into the queue: attaches the data listener on the first pull, resumes it after a pause. */
@@ -202,7 +241,7 @@ export class ChunkPuller {
         if (buf.length === 0) return;
         this.queue.push(buf);
         this.queued += buf.length;
-        if (this.queued >= readable.readableHighWaterMark) readable.pause();
+        if (this.full(readable)) readable.pause();
         this.notify();
       };
       readable.on('data', this.onData);
@@ -325,13 +364,23 @@ export class DecodedStream<T> implements AsyncIterableIterator<T> {
     return Promise.reject(err);
   }
 
+  /** The next item: kept small, as it runs once per item (the decoder's items come without a chunk). */
   private step(): Promise<IteratorResult<T, undefined>> {
     if (this.done) return Promise.resolve(DONE);
+    let item: T | undefined;
     try {
-      // decode what is already there, taking what the source has buffered, without waiting
+      item = this.take();
+    } catch (err) {
+      this.finish();
+      return Promise.reject(err);
+    }
+    return item !== undefined ? Promise.resolve({ value: item, done: false }) : this.refill();
+  }
+
+  /** The decoder needs bytes: feeds it what the source has, without waiting, else waits for a chunk. */
+  private refill(): Promise<IteratorResult<T, undefined>> {
+    try {
       for (;;) {
-        const item = this.take();
-        if (item !== undefined) return Promise.resolve({ value: item, done: false });
         if (this.ended) {
           this.finish();
           return Promise.resolve(DONE);
@@ -339,6 +388,8 @@ export class DecodedStream<T> implements AsyncIterableIterator<T> {
         const chunk = this.puller.readNow();
         if (chunk === undefined) break;
         this.feed(chunk);
+        const item = this.take();
+        if (item !== undefined) return Promise.resolve({ value: item, done: false });
       }
     } catch (err) {
       this.finish();

@@ -20,7 +20,7 @@ export type StdinSource = Buffer | Uint8Array | string | Readable | AsyncIterabl
 
 /** Options of the output readers. */
 export interface StdioOutputOptions {
-  /** The largest frame accepted (default 64 MiB). */
+  /** The largest frame size a header may claim (default 64 MiB): a sanity check, as payload is never held. */
   maxFrameBytes?: number | undefined;
 }
 

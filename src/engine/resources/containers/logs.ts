@@ -26,7 +26,7 @@ export interface ContainerLogsOptions extends CallOptions {
   tail?: number | 'all';
   /** Prefix lines with the log driver's extra attributes (`k=v,… `). */
   details?: boolean;
-  /** The largest frame accepted (default 64 MiB). */
+  /** The largest frame size a header may claim (default 64 MiB): a sanity check, as payload is never held. */
   maxFrameBytes?: number;
 }
 
