@@ -246,6 +246,22 @@ const FIELD_TYPES: ReadonlyMap<string, 'string' | 'number' | 'object'> = new Map
  * {@link DockerProtocolError}); `null` stands for an absent field.
  */
 export function asProgressMessage(obj: JsonObject, where = ''): ProgressMessage {
+  // the common case, every field absent or of its type, in ten reads; anything else is looked at key by key
+  const { stream, status, id, progress, error, from, time, timeNano, progressDetail, errorDetail } = obj;
+  if (
+    (stream === undefined || typeof stream === 'string') && (status === undefined || typeof status === 'string')
+    && (id === undefined || typeof id === 'string') && (progress === undefined || typeof progress === 'string')
+    && (error === undefined || typeof error === 'string') && (from === undefined || typeof from === 'string')
+    && (time === undefined || typeof time === 'number') && (timeNano === undefined || typeof timeNano === 'number')
+    && (progressDetail === undefined || isObject(progressDetail)) && (errorDetail === undefined || isObject(errorDetail))
+  ) {
+    return obj as ProgressMessage;
+  }
+  return checkFields(obj, where);
+}
+
+/** {@link asProgressMessage} key by key: drops `null` fields, names the first field of a wrong type. */
+function checkFields(obj: JsonObject, where: string): ProgressMessage {
   let nulls: string[] | undefined;
   for (const key in obj) {
     const expected = FIELD_TYPES.get(key);
@@ -320,7 +336,8 @@ class ProgressDecoder implements ChunkDecoder<ProgressMessage> {
     const obj = this.json.read();
     if (obj === undefined) return undefined;
     const message = asProgressMessage(obj, this.where);
-    const error = progressError(message);
+    // only a message with one of these fields can be an error
+    const error = message.errorDetail !== undefined || message.error !== undefined || obj.response !== undefined ? progressError(message) : undefined;
     if (error) {
       this.failure = new DockerStreamError(error.message, { errorCode: error.code, transcript: this.transcript.lines(), request: this.request });
       throw this.failure;
