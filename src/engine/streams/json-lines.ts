@@ -3,6 +3,7 @@ import { describeJson, isObject, type JsonObject } from '../json.js';
 import type { ProgressMessage } from '../types/progress.js';
 import { DecodedStream, type ByteSource, type ChunkDecoder, type StreamOptions } from './source.js';
 import { ProgressTranscript } from './transcript.js';
+import { decodeLines } from './utf8-lines.js';
 
 /**
  * Newline-delimited JSON streams (events, stats, and the progress streams of
@@ -11,8 +12,9 @@ import { ProgressTranscript } from './transcript.js';
  *
  * Lines are found in the bytes, not in decoded text: `\n` never occurs
  * inside a UTF-8 multi-byte sequence, so everything up to a chunk's last
- * newline is whole lines, decoded at once, and a character split across
- * chunks is decoded whole with the rest of its line. Each byte is scanned
+ * newline is whole lines, decoded at once (ASCII lines without leaving
+ * the decoder's fast path: see {@link decodeLines}), and a character split
+ * across chunks is decoded whole with the rest of its line. Each byte is scanned
  * once (a line arriving in many chunks is joined once, when its newline
  * comes), and a line longer than `maxLineBytes` fails as soon as it passes
  * the limit: memory stays bounded whatever the engine sends.
@@ -129,7 +131,7 @@ export class LineDecoder implements ChunkDecoder<string> {
       this.pendingBytes = 0;
       start = first + 1;
     }
-    const body = start <= last ? chunk.toString('utf8', start, last).split('\n') : NO_LINES;
+    const body = start <= last ? decodeLines(chunk, start, last) : NO_LINES;
     this.block = head === undefined ? body : [head, ...body];
     this.next = 0;
     if (last + 1 < chunk.length) this.hold(chunk.subarray(last + 1), this.lines + this.block.length + 1);
