@@ -3,6 +3,7 @@ import { describeJson, isObject, type JsonObject } from '../json.js';
 import type { ProgressMessage } from '../types/progress.js';
 import { DecodedStream, type ByteSource, type ChunkDecoder, type StreamOptions } from './source.js';
 import { ProgressTranscript } from './transcript.js';
+import { decodeLines } from './utf8-lines.js';
 
 /**
  * Newline-delimited JSON streams (events, stats, and the progress streams of
@@ -11,8 +12,9 @@ import { ProgressTranscript } from './transcript.js';
  *
  * Lines are found in the bytes, not in decoded text: `\n` never occurs
  * inside a UTF-8 multi-byte sequence, so everything up to a chunk's last
- * newline is whole lines, decoded at once, and a character split across
- * chunks is decoded whole with the rest of its line. Each byte is scanned
+ * newline is whole lines, decoded at once (ASCII lines without leaving
+ * the decoder's fast path: see {@link decodeLines}), and a character split
+ * across chunks is decoded whole with the rest of its line. Each byte is scanned
  * once (a line arriving in many chunks is joined once, when its newline
  * comes), and a line longer than `maxLineBytes` fails as soon as it passes
  * the limit: memory stays bounded whatever the engine sends.
@@ -129,7 +131,7 @@ export class LineDecoder implements ChunkDecoder<string> {
       this.pendingBytes = 0;
       start = first + 1;
     }
-    const body = start <= last ? chunk.toString('utf8', start, last).split('\n') : NO_LINES;
+    const body = start <= last ? decodeLines(chunk, start, last) : NO_LINES;
     this.block = head === undefined ? body : [head, ...body];
     this.next = 0;
     if (last + 1 < chunk.length) this.hold(chunk.subarray(last + 1), this.lines + this.block.length + 1);
@@ -246,6 +248,22 @@ const FIELD_TYPES: ReadonlyMap<string, 'string' | 'number' | 'object'> = new Map
  * {@link DockerProtocolError}); `null` stands for an absent field.
  */
 export function asProgressMessage(obj: JsonObject, where = ''): ProgressMessage {
+  // the common case, every field absent or of its type, in ten reads; anything else is looked at key by key
+  const { stream, status, id, progress, error, from, time, timeNano, progressDetail, errorDetail } = obj;
+  if (
+    (stream === undefined || typeof stream === 'string') && (status === undefined || typeof status === 'string')
+    && (id === undefined || typeof id === 'string') && (progress === undefined || typeof progress === 'string')
+    && (error === undefined || typeof error === 'string') && (from === undefined || typeof from === 'string')
+    && (time === undefined || typeof time === 'number') && (timeNano === undefined || typeof timeNano === 'number')
+    && (progressDetail === undefined || isObject(progressDetail)) && (errorDetail === undefined || isObject(errorDetail))
+  ) {
+    return obj as ProgressMessage;
+  }
+  return checkFields(obj, where);
+}
+
+/** {@link asProgressMessage} key by key: drops `null` fields, names the first field of a wrong type. */
+function checkFields(obj: JsonObject, where: string): ProgressMessage {
   let nulls: string[] | undefined;
   for (const key in obj) {
     const expected = FIELD_TYPES.get(key);
@@ -320,7 +338,8 @@ class ProgressDecoder implements ChunkDecoder<ProgressMessage> {
     const obj = this.json.read();
     if (obj === undefined) return undefined;
     const message = asProgressMessage(obj, this.where);
-    const error = progressError(message);
+    // only a message with one of these fields can be an error
+    const error = message.errorDetail !== undefined || message.error !== undefined || obj.response !== undefined ? progressError(message) : undefined;
     if (error) {
       this.failure = new DockerStreamError(error.message, { errorCode: error.code, transcript: this.transcript.lines(), request: this.request });
       throw this.failure;
