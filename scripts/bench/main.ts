@@ -15,6 +15,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { arch, cpus, loadavg, platform, release, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildUploadBenchmark } from './build-upload-plan.js';
 import { demuxBenchmark } from './demux-plan.js';
 import {
   makeScratch, removeScratch, renderTable, runSession,
@@ -26,7 +27,7 @@ import { installedVersion } from './peers.js';
 import { pingBenchmark } from './ping-plan.js';
 import { substantiateBenchmark } from './substantiate-plan.js';
 
-const BENCHMARKS: readonly Benchmark[] = [pingBenchmark, demuxBenchmark, jsonBenchmark, loadBenchmark, substantiateBenchmark];
+const BENCHMARKS: readonly Benchmark[] = [pingBenchmark, demuxBenchmark, jsonBenchmark, loadBenchmark, substantiateBenchmark, buildUploadBenchmark];
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const TRIAL_TIMEOUT_MS = 180_000;
 
