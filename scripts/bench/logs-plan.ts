@@ -42,7 +42,7 @@ const WORKLOADS: readonly Workload[] = [
   // 1 GiB of payload; 64 MiB quick
   { name: '16k frames', title: '16 KiB frames', line: 16 * 1024, frames: 65_536, quickFrames: 4096 },
   // 64 MiB on the wire (16 bytes a frame); 4 MiB quick
-  { name: 'tiny frames', title: '8-byte frames', line: 8, frames: 4 * MiB, quickFrames: 256 * 1024 },
+  { name: 'tiny frames', title: '8-byte frames', line: 8, frames: 4_194_304, quickFrames: 262_144 },
 ];
 
 /** The container's command: two `yes | head` at once, stdout and stderr, each line `line` bytes long with its newline. */
