@@ -23,11 +23,12 @@ import {
 } from './harness.js';
 import { jsonBenchmark } from './json-lines-plan.js';
 import { loadBenchmark } from './load-plan.js';
+import { logsBenchmark } from './logs-plan.js';
 import { installedVersion } from './peers.js';
 import { pingBenchmark } from './ping-plan.js';
 import { substantiateBenchmark } from './substantiate-plan.js';
 
-const BENCHMARKS: readonly Benchmark[] = [pingBenchmark, demuxBenchmark, jsonBenchmark, loadBenchmark, substantiateBenchmark, buildUploadBenchmark];
+const BENCHMARKS: readonly Benchmark[] = [pingBenchmark, demuxBenchmark, jsonBenchmark, loadBenchmark, logsBenchmark, buildUploadBenchmark, substantiateBenchmark];
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const TRIAL_TIMEOUT_MS = 180_000;
 

@@ -12,9 +12,15 @@ export interface DockerodeModem {
   followProgress(stream: Readable, onFinished: (err: Error | null, output: unknown[]) => void, onProgress?: (event: unknown) => void): void;
 }
 
+/** A container handle (`docker.getContainer(id)`); `logs` with `follow` resolves with the response stream. */
+export interface DockerodeContainer {
+  logs(options: { follow: true; stdout?: boolean; stderr?: boolean }): Promise<Readable>;
+}
+
 export interface Dockerode {
   readonly modem: DockerodeModem;
   ping(): Promise<unknown>;
+  getContainer(id: string): DockerodeContainer;
 }
 
 export type DockerodeConstructor = new (options: { socketPath?: string }) => Dockerode;

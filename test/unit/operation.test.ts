@@ -76,6 +76,56 @@ t.test('a LazyStream reports the opener\'s error and the caller\'s abort', async
   t.equal(opened, false, 'without sending anything');
 });
 
+t.test('a LazyStream hands out items in the order of the next() calls, before and after it opened', async (t) => {
+  let answer: (it: AsyncIterator<number>) => void = () => undefined;
+  const stream = new LazyStream<number>(() => new Promise((resolve) => { answer = resolve; }));
+  const early = [stream.next(), stream.next()];
+  answer(source([1, 2, 3, 4, 5]));
+  // a call made after the source arrived but before the early calls resumed queues behind them
+  await Promise.resolve();
+  const later = [stream.next(), stream.next()];
+  t.same((await Promise.all([...early, ...later])).map((r) => r.value), [1, 2, 3, 4]);
+  t.same(await stream.next(), { value: 5, done: false });
+  t.same(await stream.next(), { value: undefined, done: true });
+});
+
+t.test('a LazyStream\'s end and its source\'s failure are final, whatever the source does next', async (t) => {
+  let calls = 0;
+  // a source that keeps answering after its end, then throws synchronously
+  const unruly: AsyncIterator<number, string> = {
+    next: () => {
+      calls++;
+      if (calls === 1) return Promise.resolve({ value: 1, done: false });
+      if (calls === 2) return Promise.resolve({ value: 'the end', done: true });
+      if (calls === 3) return Promise.resolve({ value: 3, done: false });
+      throw new Error('sync failure');
+    },
+  };
+  const ended = new LazyStream<number>(async () => unruly);
+  t.same(await ended.next(), { value: 1, done: false });
+  t.same(await ended.next(), { value: undefined, done: true }, 'the end carries no value of the source\'s');
+  t.same(await ended.next(), { value: undefined, done: true }, 'and stays');
+  t.equal(calls, 2, 'the source is not asked again');
+
+  calls = 3;
+  const failing = new LazyStream<number>(async () => unruly);
+  await t.rejects(failing.next(), { message: 'sync failure' }, 'a synchronous throw of the first step rejects');
+  t.same(await failing.next(), { value: undefined, done: true });
+
+  let steps = 0;
+  const failsLater = new LazyStream<number>(async () => ({
+    next: () => {
+      steps++;
+      if (steps === 1) return Promise.resolve({ value: 1, done: false });
+      throw new DockerStreamError('lost');
+    },
+  }));
+  t.same(await failsLater.next(), { value: 1, done: false });
+  await t.rejects(failsLater.next(), DockerStreamError, 'a synchronous throw of a later step rejects');
+  t.same(await failsLater.next(), { value: undefined, done: true }, 'done after the failure');
+  t.equal(steps, 2);
+});
+
 function summary(): ProgressSummary<{ count: number; last: string }> & { count: number } {
   let last = '';
   const s = {

@@ -22,6 +22,8 @@ export class LazyStream<T> implements AsyncIterableIterator<T, undefined> {
   private opening: Promise<AsyncIterator<T, unknown>> | undefined;
   private source: AsyncIterator<T, unknown> | undefined;
   private finished = false;
+  /** `next()` calls waiting for the opening; later calls queue behind them. */
+  private awaitingOpen = 0;
 
   /** `signal` is the caller's: it aborts the opening request and the stream (a `DockerAbortError`). */
   constructor(opener: StreamOpener<T>, signal?: AbortSignal) {
@@ -38,14 +40,33 @@ export class LazyStream<T> implements AsyncIterableIterator<T, undefined> {
     return this.opening !== undefined;
   }
 
-  async next(): Promise<IteratorResult<T, undefined>> {
-    if (this.finished) return DONE;
+  next(): Promise<IteratorResult<T, undefined>> {
+    if (this.finished) return Promise.resolve(DONE);
+    const source = this.source;
+    // calls made while the opening was awaited go first, in order
+    if (source === undefined || this.awaitingOpen > 0) return this.openAndNext();
+    // once open, an item costs one step of the source: no turn for the opening, no result object of its own
+    let pending: Promise<IteratorResult<T, unknown>>;
+    try {
+      pending = source.next();
+    } catch (err) {
+      this.finished = true;
+      return Promise.reject(err);
+    }
+    return pending.then(this.settle, this.fail);
+  }
+
+  /** The first item: sends the request, then reads. */
+  private async openAndNext(): Promise<IteratorResult<T, undefined>> {
     let source: AsyncIterator<T, unknown>;
+    this.awaitingOpen++;
     try {
       source = await this.open();
     } catch (err) {
       this.finished = true;
       throw err;
+    } finally {
+      this.awaitingOpen--;
     }
     if (this.finished) return DONE; // return() was called while the request was in flight
     let result: IteratorResult<T, unknown>;
@@ -55,12 +76,22 @@ export class LazyStream<T> implements AsyncIterableIterator<T, undefined> {
       this.finished = true;
       throw err;
     }
+    return this.settle(result);
+  }
+
+  /** A step of the source as this stream's result: its end (whatever value it carries) is `DONE`, and final. */
+  private readonly settle = (result: IteratorResult<T, unknown>): IteratorResult<T, undefined> => {
     if (result.done === true) {
       this.finished = true;
       return DONE;
     }
-    return { value: result.value, done: false };
-  }
+    return result;
+  };
+
+  private readonly fail = (err: unknown): never => {
+    this.finished = true;
+    throw err;
+  };
 
   /** Stops: cancels the request if it is in flight, destroys the response if it arrived. */
   async return(): Promise<IteratorResult<T, undefined>> {
