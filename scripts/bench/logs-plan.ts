@@ -53,15 +53,50 @@ function script(line: number, outLines: number, errLines: number): string {
   return `${text}; yes "$L" | head -n ${outLines} & yes "$L" | head -n ${errLines} >&2; wait`;
 }
 
-/** One read of the stored log as berth's frames: payload bytes per stream, and the frames counted by size ("N × SIZE, …"). */
-async function frameSizes(docker: Docker, id: string): Promise<{ stdout: number; stderr: number; histogram: string }> {
+/**
+ * One read of the stored log, its frame headers walked on the wire (berth
+ * hands a frame that straddles chunks out in pieces, so its items do not
+ * show the engine's framing): payload bytes per stream, and the frames
+ * counted by size ("N × SIZE, …").
+ */
+async function frameSizes(socketPath: string, id: string): Promise<{ stdout: number; stderr: number; histogram: string }> {
+  const { Pool } = await import('undici');
+  const pool = new Pool('http://localhost', { socketPath });
   const bySize = new Map<number, number>();
   let stdout = 0;
   let stderr = 0;
-  for await (const f of docker.containers.logs(id, { follow: true })) {
-    bySize.set(f.data.length, (bySize.get(f.data.length) ?? 0) + 1);
-    if (f.stream === 'stderr') stderr += f.data.length;
-    else stdout += f.data.length;
+  const header = Buffer.alloc(8);
+  let fill = 0;
+  let need = 0;
+  let stream = 1;
+  try {
+    const res = await pool.request({ method: 'GET', path: `/containers/${id}/logs?follow=1&stdout=1&stderr=1` });
+    for await (const piece of res.body) {
+      const chunk = piece as Buffer;
+      let pos = 0;
+      while (pos < chunk.length) {
+        if (need > 0) {
+          const take = Math.min(need, chunk.length - pos);
+          if (stream === 2) stderr += take;
+          else stdout += take;
+          need -= take;
+          pos += take;
+          continue;
+        }
+        const take = Math.min(8 - fill, chunk.length - pos);
+        chunk.copy(header, fill, pos, pos + take);
+        fill += take;
+        pos += take;
+        if (fill === 8) {
+          fill = 0;
+          stream = header[0] as number;
+          need = header.readUInt32BE(4);
+          bySize.set(need, (bySize.get(need) ?? 0) + 1);
+        }
+      }
+    }
+  } finally {
+    await pool.close();
   }
   const histogram = [...bySize].sort((a, b) => b[1] - a[1]).map(([bytes, n]) => `${count(n)} × ${count(bytes)}`).join(', ');
   return { stdout, stderr, histogram };
@@ -117,7 +152,7 @@ export const logsBenchmark: Benchmark = {
         const { StatusCode } = await waiter.result;
         if (StatusCode !== 0) throw new Error(`logs: ${name} exited with ${StatusCode}`);
         const stored = (performance.now() - t0) / 1000;
-        const sizes = await frameSizes(docker, id);
+        const sizes = await frameSizes(engine.socket, id);
         const want = `${count(frames)} × ${count(w.line)}`;
         if (sizes.stdout !== outLines * w.line || sizes.stderr !== errLines * w.line || sizes.histogram !== want) {
           throw new Error(`logs: ${name}: the engine sent ${sizes.histogram} bytes of frames (stdout ${sizes.stdout}, stderr ${sizes.stderr}), not ${want}`);
