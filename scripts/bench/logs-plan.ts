@@ -207,7 +207,7 @@ function logsTables(records: readonly TrialRecord[], session: Session): Table[] 
     const framed = trialsOf(records, c.name, 'berth-frames')[0]?.checks;
     const wire = trialsOf(records, c.name, 'undici')[0]?.checks.wire;
     if (framed) {
-      notes.push(`${c.name}: ${count(framed.frames)} frames, payloads of ${count(framed.minFrame)} to ${count(framed.maxFrame)} bytes `
+      notes.push(`${c.name}: berth's frame iterator handed out ${count(framed.frames)} items for ${count(framed.wireFrames)} frames (a frame across two chunks of the body is two items), payloads of ${count(framed.minFrame)} to ${count(framed.maxFrame)} bytes `
         + `(stdout ${count(framed.stdout)} B, stderr ${count(framed.stderr)} B); body read by undici: ${count(wire)} B.`);
     }
     for (const who of BERTH) {
