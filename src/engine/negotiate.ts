@@ -1,6 +1,6 @@
 import { DockerConnectionError, DockerVersionError, type RequestInfo } from './errors.js';
 import { isObject } from './json.js';
-import type { EngineResponse, Requester, VersionSource } from './request.js';
+import type { Requester, ResponseBase, VersionSource } from './request.js';
 import { MAX_API_VERSION, MIN_API_VERSION, compareApiVersions, minApiVersion, parseApiVersion, requireApiVersion } from './version.js';
 
 /**
@@ -27,7 +27,7 @@ export interface PingInfo {
 }
 
 /** Reads ping headers into a {@link PingInfo}; `apiVersion` falls back to `fallbackVersion`. */
-export function pingInfoFromHeaders(res: Pick<EngineResponse, 'header'>, fallbackVersion?: string): PingInfo {
+export function pingInfoFromHeaders(res: Pick<ResponseBase, 'header'>, fallbackVersion?: string): PingInfo {
   const header = (n: string): string | undefined => {
     const v = res.header(n);
     return v === undefined || v === '' ? undefined : v;
@@ -107,7 +107,7 @@ export class Negotiator implements VersionSource {
   async pingEngine(signal?: AbortSignal, timeout?: number): Promise<PingInfo> {
     const requester = this.requester;
     if (!requester) throw new Error('negotiator not attached');
-    let res: EngineResponse;
+    let res: ResponseBase;
     try {
       res = await requester.empty({ method: 'HEAD', path: '/_ping', unversioned: true, signal, timeout });
     } catch (err) {

@@ -4,6 +4,7 @@ import {
   DockerAbortError, DockerArgumentError, DockerConnectionError, DockerError, DockerProtocolError,
   DockerVersionError, abortError, apiErrorFor, type RequestInfo,
 } from './errors.js';
+import { ExchangeFailure, exchange, type BufferedExchange } from './buffered-response.js';
 import { isObject, parseJson } from './json.js';
 import { MAX_HEAD_BYTES, hijack, type HijackedStream } from './streams/hijack.js';
 import { errorCode, type Transport } from './transport.js';
@@ -52,16 +53,25 @@ export interface RequestSpec extends CallOptions {
   okStatuses?: readonly number[] | undefined;
 }
 
-/** A successful response whose body the caller must read or destroy. */
-export interface EngineResponse {
+/** A successful response: its status and headers. */
+export interface ResponseBase {
   readonly statusCode: number;
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
-  readonly body: Readable;
   readonly request: RequestInfo;
   /** A response header (lower-case name), first value. */
   header(name: string): string | undefined;
+}
+
+/** A successful response whose body the caller must read or destroy. */
+export interface EngineResponse extends ResponseBase {
+  readonly body: Readable;
   /** Maps an error raised while reading the body to a typed error. */
   mapError(err: unknown): DockerError;
+}
+
+/** A successful response read whole: its body is here, bounded. */
+export interface ReadResponse extends ResponseBase {
+  readonly body: Buffer;
 }
 
 /** Where the API version of each request comes from. */
@@ -278,8 +288,7 @@ export class Requester {
    * having read and destroyed the error body.
    */
   send(spec: RequestSpec): Promise<EngineResponse> {
-    const replayable = !(spec.body !== undefined && typeof spec.body !== 'string' && !Buffer.isBuffer(spec.body));
-    return this.withVersionRetry(replayable, (retried) => this.sendOnce(spec, retried));
+    return this.withVersionRetry(isReplayable(spec), (retried) => this.sendOnce(spec, retried));
   }
 
   /**
@@ -362,7 +371,65 @@ export class Requester {
   private async sendOnce(spec: RequestSpec, retried: boolean): Promise<EngineResponse> {
     const signal = spec.signal;
     const ready = this.prepare(spec);
-    const { path, info, headers } = ready instanceof Promise ? await ready : ready;
+    const prepared = ready instanceof Promise ? await ready : ready;
+    const info = prepared.info;
+    const options: Dispatcher.RequestOptions = this.dispatchOptions(spec, prepared);
+    options.signal = signal ?? null;
+    let res: Dispatcher.ResponseData;
+    try {
+      const pending = this.transport.dispatcher(spec.stream === true);
+      const dispatcher = pending instanceof Promise ? await pending : pending;
+      res = await dispatcher.request(options);
+    } catch (err) {
+      throw this.failure(err, spec, info);
+    }
+    const status = res.statusCode;
+    const flat = res.headers;
+    if (isOk(status, spec)) {
+      return {
+        statusCode: status, headers: flat, body: res.body, request: info,
+        mapError: (err) => this.failure(err, spec, info),
+        header: (name) => firstHeader(flat, name),
+      };
+    }
+    const errorBody = spec.method === 'HEAD' ? Buffer.alloc(0) : await readBounded(res.body, ERROR_BODY_LIMIT);
+    if (spec.method === 'HEAD') destroyQuietly(res.body);
+    throw this.statusError(status, errorBody, spec, info, retried);
+  }
+
+  /**
+   * A request whose answer is read whole (`json()`, `text()`, `empty()`):
+   * dispatched with a handler that keeps the body's chunks, so no body
+   * stream is made (see `buffered-response.ts`). A successful body over
+   * `limit` is an error unless `cutOk`; an error body is read up to 1 MiB.
+   */
+  private fetch(spec: RequestSpec, limit: number, what: string, cutOk: boolean): Promise<ReadResponse> {
+    return this.withVersionRetry(isReplayable(spec), (retried) => this.fetchOnce(spec, retried, limit, what, cutOk));
+  }
+
+  private async fetchOnce(spec: RequestSpec, retried: boolean, limit: number, what: string, cutOk: boolean): Promise<ReadResponse> {
+    const ready = this.prepare(spec);
+    const prepared = ready instanceof Promise ? await ready : ready;
+    const info = prepared.info;
+    let ex: BufferedExchange;
+    try {
+      const pending = this.transport.dispatcher(spec.stream === true);
+      const dispatcher = pending instanceof Promise ? await pending : pending;
+      ex = await exchange(dispatcher, this.dispatchOptions(spec, prepared), spec.signal,
+        (status) => (isOk(status, spec) ? limit : ERROR_BODY_LIMIT));
+    } catch (err) {
+      throw this.failure(err instanceof ExchangeFailure ? err.error : err, spec, info);
+    }
+    const status = ex.statusCode;
+    if (!isOk(status, spec)) throw this.statusError(status, ex.body, spec, info, retried);
+    if (ex.overflowed && !cutOk) throw new DockerProtocolError(`${what}: response body exceeds ${limit} bytes`);
+    const flat = ex.headers;
+    return { statusCode: status, headers: flat, body: ex.body, request: info, header: (name) => firstHeader(flat, name) };
+  }
+
+  /** undici's options for a request: versioned path and query, body, timeouts. */
+  private dispatchOptions(spec: RequestSpec, prepared: Prepared): Dispatcher.DispatchOptions {
+    const headers = prepared.headers;
     let body: NonNullable<Dispatcher.DispatchOptions['body']> | null = null;
     if (spec.json !== undefined) {
       body = JSON.stringify(spec.json);
@@ -373,49 +440,35 @@ export class Requester {
       if (spec.contentType !== undefined) headers['content-type'] = spec.contentType;
     }
     const timeout = spec.timeout ?? this.defaults.timeout;
-    const options: Dispatcher.RequestOptions = { method: spec.method, path: path + encodeQuery(spec.query), headers, body, signal: signal ?? null };
+    const options: Dispatcher.DispatchOptions = { method: spec.method, path: prepared.path + encodeQuery(spec.query), headers, body };
     if (timeout !== undefined) options.headersTimeout = timeout;
     if (spec.stream) options.bodyTimeout = 0;
     else if (timeout !== undefined) options.bodyTimeout = timeout;
     // undici closes the connection after every HEAD, in case a server sends a body anyway; the engines'
     // HTTP servers never do, and without this every ping would cost a new connection
     if (spec.method === 'HEAD') options.reset = false;
-    let res: Dispatcher.ResponseData;
-    try {
-      const pending = this.transport.dispatcher(spec.stream === true);
-      const dispatcher = pending instanceof Promise ? await pending : pending;
-      res = await dispatcher.request(options);
-    } catch (err) {
-      if (signal?.aborted) throw abortError(signal);
-      if (err instanceof DockerError) throw err;
-      if (errorCode(err) === 'UND_ERR_HEADERS_OVERFLOW') {
-        // undici dropped the connection at the limit: nothing more was read
-        throw new DockerProtocolError(`the engine's response head to ${spec.method} ${info.path} exceeds ${MAX_HEAD_BYTES} bytes`, { cause: err });
-      }
-      throw this.transport.connectionError(err, info);
+    return options;
+  }
+
+  /** The typed error for a request that failed in transit: aborted, refused, cut off, or a head too large. */
+  private failure(err: unknown, spec: RequestSpec, info: RequestInfo): DockerError {
+    if (spec.signal?.aborted) return abortError(spec.signal);
+    if (err instanceof DockerError) return err;
+    if (errorCode(err) === 'UND_ERR_HEADERS_OVERFLOW') {
+      // undici dropped the connection at the limit: nothing more was read
+      return new DockerProtocolError(`the engine's response head to ${spec.method} ${info.path} exceeds ${MAX_HEAD_BYTES} bytes`, { cause: err });
     }
-    const status = res.statusCode;
-    const ok = (status >= 200 && status < 300) || spec.okStatuses?.includes(status) === true;
-    const flat = res.headers;
-    if (ok) {
-      const mapError = (err: unknown): DockerError => {
-        if (err instanceof DockerError) return err;
-        if (signal?.aborted) return abortError(signal);
-        return this.transport.connectionError(err, info);
-      };
-      return {
-        statusCode: status, headers: flat, body: res.body, request: info, mapError,
-        header: (name) => firstHeader(flat, name),
-      };
-    }
-    const errorBody = spec.method === 'HEAD' ? Buffer.alloc(0) : await readBounded(res.body, ERROR_BODY_LIMIT);
-    if (spec.method === 'HEAD') destroyQuietly(res.body);
+    return this.transport.connectionError(err, info);
+  }
+
+  /** The typed error for an answer with a failing status, from its (bounded) body. */
+  private statusError(status: number, errorBody: Buffer, spec: RequestSpec, info: RequestInfo, retried: boolean): Error {
     const parsed = parseErrorBody(errorBody, status, info);
     let message = parsed.message;
     if (status === 404 && UNKNOWN_ROUTE.test(message)) {
       message = `${message}: the engine does not implement ${spec.method} ${spec.path} (at API version ${info.apiVersion ?? 'unversioned'})`;
     }
-    throw this.errorFor(status, message, info, retried, parsed.cause);
+    return this.errorFor(status, message, info, retried, parsed.cause);
   }
 
   private errorFor(status: number, message: string, info: RequestInfo, retried: boolean, cause?: string): Error {
@@ -442,28 +495,23 @@ export class Requester {
 
   /** Sends and parses a JSON body (bounded); the result is `unknown` for the caller to narrow. */
   async json(spec: RequestSpec, what = `${spec.method} ${spec.path}`): Promise<unknown> {
-    const res = await this.send(spec);
-    const buf = await this.collect(res, this.maxResponseBytes, what);
-    if (buf.length === 0) return undefined;
-    return parseJson(buf.toString('utf8'), what);
+    const res = await this.fetch(spec, this.maxResponseBytes, what, false);
+    if (res.body.length === 0) return undefined;
+    return parseJson(res.body.toString('utf8'), what);
   }
 
   /** Sends and returns the body as text (bounded). */
-  async text(spec: RequestSpec, limit = this.maxResponseBytes): Promise<{ text: string; response: EngineResponse }> {
-    const res = await this.send(spec);
-    const buf = await this.collect(res, limit, `${spec.method} ${spec.path}`);
-    return { text: buf.toString('utf8'), response: res };
+  async text(spec: RequestSpec, limit = this.maxResponseBytes): Promise<{ text: string; response: ReadResponse }> {
+    const res = await this.fetch(spec, limit, `${spec.method} ${spec.path}`, false);
+    return { text: res.body.toString('utf8'), response: res };
   }
 
-  /** Sends, discards the body, and returns the status (204, 304, …). */
-  empty(spec: RequestSpec): Promise<EngineResponse> {
-    return this.send(spec).then((res) => this.collect(res, ERROR_BODY_LIMIT, `${spec.method} ${spec.path}`).then(
-      () => res,
-      (err: unknown) => {
-        if (err instanceof DockerProtocolError) return res; // an unexpected big body is not our result
-        throw err;
-      },
-    ));
+  /**
+   * Sends, discards the body, and returns the status (204, 304, …). An
+   * unexpectedly big body is not the result: past 1 MiB it is not read on.
+   */
+  empty(spec: RequestSpec): Promise<ReadResponse> {
+    return this.fetch(spec, ERROR_BODY_LIMIT, `${spec.method} ${spec.path}`, true);
   }
 
   /** Reads a response body, mapping transport errors. */
@@ -484,6 +532,16 @@ class TooNewSignal extends Error {
     this.max = max;
     this.error = error;
   }
+}
+
+/** A request can be sent again (after a version downgrade) unless its body is a stream, already consumed. */
+function isReplayable(spec: RequestSpec): boolean {
+  return spec.body === undefined || typeof spec.body === 'string' || Buffer.isBuffer(spec.body);
+}
+
+/** A status that is a result: 2xx, or one the call names (304 on start/stop). */
+function isOk(status: number, spec: RequestSpec): boolean {
+  return (status >= 200 && status < 300) || spec.okStatuses?.includes(status) === true;
 }
 
 function firstHeader(h: Readonly<Record<string, string | string[] | undefined>>, name: string): string | undefined {

@@ -210,3 +210,19 @@ t.test('an in-band error with a huge message is bounded by the line limit', asyn
   await deadline(server.connectionClosed(seenFor(t, server, 0).connection), 'the close of the connection');
   t.equal((await docker.info()).Name, 'after-the-fault');
 });
+
+t.test('a call that expects no body, answered with an endless one: the status is its result, 1 MiB read, the connection dropped', async (t) => {
+  const faulted: Exchange = {
+    request: { method: 'POST', path: `/v${V}/containers/c1/start` },
+    response: { statusCode: 200, headers: { 'content-type': 'text/plain' } },
+    fault: { kind: 'endless-body', fill: 'unexpected ' },
+  };
+  const { docker, server } = await faultEngine(t, [faulted, infoExchange()], 'unix');
+  const { result: res, growth } = await peakGrowth(() => deadline(docker.requester.empty({ method: 'POST', path: '/containers/c1/start' }), 'a start answered endlessly'));
+  t.equal(res.statusCode, 200, 'the status is the answer');
+  const seen = seenFor(t, server, 0);
+  await deadline(server.connectionClosed(seen.connection), 'the close of the connection');
+  t.pass('the client closed the connection of the endless answer');
+  t.ok(growth < 16 * MiB, `memory grew by at most ${mib(growth)} (the engine wrote ${mib(seen.bytesSent ?? 0)} before the client hung up)`);
+  t.equal((await docker.info()).Name, 'after-the-fault');
+});

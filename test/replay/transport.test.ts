@@ -92,6 +92,33 @@ t.test('abort: before sending, while waiting, while reading a stream', (t) => re
   t.equal(v.ApiVersion, V, 'the client still works after aborts');
 }, pin));
 
+t.test('a call aborted while it waits for a connection fails at once and is never sent', async (t) => {
+  const dir = shortTempDir(t, 'bq');
+  const server = await ReplayServer.start(fixture([
+    ex('GET', `/v${V}/containers/busy/json`, undefined, { fault: { kind: 'stall' } }),
+    ex('GET', `/v${V}/info`, json(200, { NCPU: 3 })),
+  ]), { listen: { socketPath: join(dir, 'engine.sock') } });
+  t.teardown(() => server.close());
+  // one connection: the second call queues behind the stalled first
+  const docker = new Docker({ host: server.url, env: {}, apiVersion: V, connections: 1 });
+  t.teardown(() => docker.close());
+  const first = new AbortController();
+  const stalled = docker.requester.json({ method: 'GET', path: '/containers/busy/json', timeout: 0, signal: first.signal }).then(() => undefined, (e: unknown) => e);
+  await server.waitForRequests(1);
+  const queued = new AbortController();
+  const waiting = docker.info({ signal: queued.signal }).then(() => undefined, (e: unknown) => e);
+  queued.abort(new Error('no longer wanted'));
+  const err = await waiting;
+  t.type(err, DockerAbortError, 'the queued call fails without waiting for the connection');
+  t.equal((err as DockerAbortError).reason, queued.signal.reason, 'the signal\'s reason passes through');
+  first.abort(new Error('stop waiting'));
+  t.type(await stalled, DockerAbortError);
+  // had the aborted call been sent once the connection was free, it would have taken the info answer
+  t.equal((await docker.info()).NCPU, 3, 'the next call gets the answer the aborted one never asked for');
+  t.equal(server.requests.length, 2);
+  server.assertDone();
+});
+
 t.test('a stalled engine gives DockerTimeoutError within the timeout', (t) => replay(t, [fixture([
   ex('GET', `/v${V}/info`, undefined, { fault: { kind: 'stall' } }),
 ])], async ({ docker }) => {
