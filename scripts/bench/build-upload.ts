@@ -16,16 +16,21 @@
  * - `berth-liftoff`, a diagnosis rather than a contender: berth with V8's
  *   WebAssembly tier-up turned off, which shows what undici's HTTP parser
  *   (llhttp, WebAssembly) costs when V8 recompiles it with TurboFan during
- *   the first response: a transient ~35 MB of compiler memory.
+ *   the first response: a transient ~30 MB of compiler memory.
+ * - `undici-floor`, a floor rather than a contender: raw undici sending a
+ *   tar of the same size (the Dockerfile and one file of the context's
+ *   byte count) from one reused 256 KiB buffer, with no directory walk, no
+ *   tar library and no buffer per file: the least peak RSS an undici-based
+ *   client of this upload can have in Node.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
-import { measure, stringParam, unknownContender, type Params, type TrialOutcome } from './child.js';
+import { Readable } from 'node:stream';
+import { measure, numberParam, stringParam, unknownContender, type Params, type TrialOutcome } from './child.js';
 
-export const BUILD_UPLOAD_CONTENDERS = ['berth', 'berth-liftoff', 'dockerode-tarfs', 'dockerode-context', 'cli'] as const;
+export const BUILD_UPLOAD_CONTENDERS = ['berth', 'berth-liftoff', 'undici-floor', 'dockerode-tarfs', 'dockerode-context', 'cli'] as const;
 
 const TAG = 'berth-bench-upload';
 
@@ -50,6 +55,7 @@ export async function trial(contender: string, params: Params): Promise<TrialOut
       (await import('node:v8')).setFlagsFromString('--liftoff-only');
       return await berth(dir, socket, tag);
     }
+    if (contender === 'undici-floor') return await undiciFloor(socket, tag, numberParam(params, 'bytes'));
     if (contender === 'dockerode-tarfs' || contender === 'dockerode-context') return await dockerode(dir, socket, tag, contender);
     if (contender === 'cli') return cli(dir, socket, tag);
     return unknownContender('build-upload', contender);
@@ -67,6 +73,64 @@ async function berth(dir: string, socket: string, tag: string): Promise<TrialOut
   } finally {
     await docker.close();
   }
+}
+
+const DOCKERFILE = Buffer.from('FROM busybox:test\nLABEL berth.bench=build-upload\n');
+const BLOCK = 256 << 10;
+
+/** `POST /build` of a Dockerfile and one file of `bytes` bytes, sent by undici from one reused buffer. */
+async function undiciFloor(socket: string, tag: string, bytes: number): Promise<TrialOutcome> {
+  const { Pool } = await import('undici');
+  const pool = new Pool('http://localhost', { socketPath: socket });
+  try {
+    // as berth negotiates first: the parser is compiled by the first response, not timed
+    await (await pool.request({ method: 'GET', path: '/_ping' })).body.text();
+    const built = await measure(async () => {
+      const res = await pool.request({
+        method: 'POST', path: `/build?t=${encodeURIComponent(tag)}&q=1&rm=1&forcerm=1`,
+        headers: { 'content-type': 'application/x-tar' }, body: Readable.from(floorTar(bytes), { objectMode: false }),
+      });
+      const out = await res.body.text();
+      if (res.statusCode !== 200 || out.includes('"errorDetail"')) throw new Error(`the build failed (${res.statusCode}): ${out.slice(-300)}`);
+      return out.length;
+    });
+    return { metrics: { wallS: built.wallS, cpuS: built.cpuS }, checks: { answer: built.value } };
+  } finally {
+    await pool.close();
+  }
+}
+
+/** The tar, as undici takes a body: the same zero-filled block over and over (its bytes never change, so reuse is safe). */
+async function* floorTar(bytes: number): AsyncGenerator<Buffer> {
+  const block = Buffer.alloc(BLOCK);
+  yield tarHeader('Dockerfile', DOCKERFILE.length);
+  yield Buffer.concat([DOCKERFILE, Buffer.alloc(padding(DOCKERFILE.length))]);
+  yield tarHeader('payload.bin', bytes);
+  for (let left = bytes; left > 0; left -= BLOCK) yield left >= BLOCK ? block : block.subarray(0, left);
+  yield Buffer.alloc(padding(bytes) + 1024);
+}
+
+function padding(size: number): number {
+  return (512 - (size % 512)) % 512;
+}
+
+/** A ustar header of a regular file, mode 0644, owner 0, mtime 0. */
+function tarHeader(name: string, size: number): Buffer {
+  const h = Buffer.alloc(512);
+  const octal = (at: number, width: number, value: number): void => { h.write(`${value.toString(8).padStart(width - 1, '0')}\0`, at, 'ascii'); };
+  h.write(name, 0, 'utf8');
+  octal(100, 8, 0o644);
+  octal(108, 8, 0);
+  octal(116, 8, 0);
+  octal(124, 12, size);
+  octal(136, 12, 0);
+  h.write('        ', 148, 'ascii');
+  h.write('0', 156, 'ascii');
+  h.write('ustar\0' + '00', 257, 'ascii');
+  let sum = 0;
+  for (const byte of h) sum += byte;
+  h.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 'ascii');
+  return h;
 }
 
 async function dockerode(dir: string, socket: string, tag: string, form: string): Promise<TrialOutcome> {
