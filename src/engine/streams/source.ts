@@ -89,11 +89,20 @@ export class ChunkPuller {
   /** For plain iterables: rejects when the signal aborts (raced against every pull). */
   private aborted: Promise<never> | undefined;
   private rejectAborted: (() => void) | undefined;
-  /** For Readables: chunks that arrived and were not handed out yet, and their size. */
-  private readonly queue: Buffer[] = [];
-  /** Where the queue starts (taking from the front is an index, not a shift). */
+  /**
+   * For Readables: chunks that arrived and were not handed out yet, in
+   * `queue[head]` to `queue[tail - 1]`, and their size. A taken slot is
+   * cleared; the indices go back to 0 when the queue empties, so the array
+   * is reused, never shifted or truncated.
+   */
+  private readonly queue: Array<Buffer | undefined> = [];
   private head = 0;
+  private tail = 0;
   private queued = 0;
+  /** The Readable's `highWaterMark`, read once. */
+  private limit = 0;
+  /** The data listener paused the Readable (its queue was full); taking a chunk resumes it. */
+  private paused = false;
   /** For Readables: the data listener, attached by the first pull (which starts the flow). */
   private onData: ((chunk: Uint8Array | string) => void) | undefined;
   /** For Readables: the readable side ended cleanly, or failed. */
@@ -168,7 +177,7 @@ export class ChunkPuller {
       chunk = this.pullNow(readable);
     }
     if (chunk !== undefined) {
-      if (!this.full(readable) && readable.isPaused() && !readable.destroyed) readable.resume();
+      if (this.paused && !this.full()) this.resumeFlow(readable);
       return chunk;
     }
     if (this.ended) {
@@ -200,26 +209,27 @@ export class ChunkPuller {
    */
   private take(): Buffer | undefined {
     const queue = this.queue;
-    const first = queue[this.head];
+    const head = this.head;
+    const first = queue[head];
     if (first === undefined) return undefined;
-    let at = this.head + 1;
+    queue[head] = undefined;
+    let at = head + 1;
     let chunk = first;
-    // a join stays below Buffer's pool threshold, so it is a slice of the shared pool rather than an allocation of its own
-    const limit = Buffer.poolSize >>> 1;
     if (first.length < SMALL_CHUNK_BYTES) {
+      // a join stays below Buffer's pool threshold, so it is a slice of the shared pool rather than an allocation of its own
+      const limit = Buffer.poolSize >>> 1;
       let size = first.length;
       for (let next = queue[at]; next !== undefined && next.length < SMALL_CHUNK_BYTES && size + next.length < limit; next = queue[at]) {
         size += next.length;
         at++;
       }
-      if (at > this.head + 1) chunk = Buffer.concat(queue.slice(this.head, at), size);
+      if (at > head + 1) chunk = this.join(first, head + 1, at, size);
     }
-    if (at === queue.length) {
-      queue.length = 0;
+    if (at === this.tail) {
       this.head = 0;
+      this.tail = 0;
     } else if (at >= MAX_QUEUED_CHUNKS) {
-      queue.splice(0, at); // a queue that never empties must not keep what was taken
-      this.head = 0;
+      this.compact(at); // a queue that never empties must not grow at its end
     } else {
       this.head = at;
     }
@@ -227,27 +237,63 @@ export class ChunkPuller {
     return chunk;
   }
 
+  /** Moves the chunks from `queue[from]` on to the front of the queue. */
+  private compact(from: number): void {
+    const queue = this.queue;
+    const count = this.tail - from;
+    for (let i = 0; i < count; i++) {
+      queue[i] = queue[from + i];
+      queue[from + i] = undefined;
+    }
+    this.head = 0;
+    this.tail = count;
+  }
+
+  /** `first` and the queued chunks `queue[from]` to `queue[to - 1]`, copied into one Buffer of `size` bytes; their slots are cleared. */
+  private join(first: Buffer, from: number, to: number, size: number): Buffer {
+    const queue = this.queue;
+    const joined = Buffer.allocUnsafe(size);
+    joined.set(first, 0);
+    let offset = first.length;
+    for (let i = from; i < to; i++) {
+      const part = queue[i] as Buffer;
+      queue[i] = undefined;
+      joined.set(part, offset);
+      offset += part.length;
+    }
+    return joined;
+  }
+
   /** The queue holds the Readable's highWaterMark, or its most chunks: the source is paused. */
-  private full(readable: Readable): boolean {
-    return this.queued >= readable.readableHighWaterMark || this.queue.length - this.head >= MAX_QUEUED_CHUNKS;
+  private full(): boolean {
+    return this.queued >= this.limit || this.tail - this.head >= MAX_QUEUED_CHUNKS;
   }
 
   /** Lets a Readable flow into the queue: attaches the data listener on the first pull, resumes it after a pause. */
   private flow(readable: Readable): void {
     if (readable.destroyed) return;
     if (this.onData === undefined) {
+      this.limit = readable.readableHighWaterMark;
       this.onData = (data) => {
-        const buf = asBuffer(data);
+        const buf = data instanceof Buffer ? data : asBuffer(data);
         if (buf.length === 0) return;
-        this.queue.push(buf);
+        this.queue[this.tail++] = buf;
         this.queued += buf.length;
-        if (this.full(readable)) readable.pause();
+        if (this.full()) {
+          this.paused = true;
+          readable.pause();
+        }
         this.notify();
       };
       readable.on('data', this.onData);
     }
     // attaching a data listener does not resume a stream someone paused explicitly
-    if (readable.isPaused()) readable.resume();
+    if (readable.isPaused()) this.resumeFlow(readable);
+  }
+
+  private resumeFlow(readable: Readable): void {
+    this.paused = false;
+    if (!readable.destroyed) readable.resume();
   }
 
   /** The next non-empty chunk, or null at the end of the source. Rejects with a typed error. */
@@ -345,6 +391,18 @@ export class DecodedStream<T> implements AsyncIterableIterator<T> {
   }
 
   next(): Promise<IteratorResult<T, undefined>> {
+    // the common case, in one call: no pull pending, and the decoder holds an item
+    if (this.inflight === undefined && !this.done && this.signal?.aborted !== true) {
+      let item: T | undefined;
+      try {
+        item = this.decoder.read();
+      } catch (err) {
+        this.finish();
+        return Promise.reject(err);
+      }
+      if (item !== undefined) return Promise.resolve({ value: item, done: false });
+      return this.refill();
+    }
     const before = this.inflight;
     if (before === undefined) return this.step();
     const queued = before.then(() => this.step(), () => this.step());
