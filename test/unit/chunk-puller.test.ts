@@ -44,33 +44,54 @@ t.test('chunks come out in order; big ones are the chunks themselves, runs of sm
   t.ok(out.length < chunks.length / 4, `40 small chunks came out as ${out.length - 2} joined runs`);
 });
 
-t.test('the queue stays short while the consumer keeps up with a source that never lets it empty', async (t) => {
-  // chunks too big to be joined, three per read of the source: the queue refills between takes and never empties
+t.test('the queue reuses its slots, also when it never empties (its source resumed by someone else)', async (t) => {
+  // chunks too big to be joined, three per read of the source; another party resumes the source after every take,
+  // so the queue refills before it empties and its front moves on for good
   const chunks = Array.from({ length: 1000 }, (_, i) => Buffer.alloc(1500, i % 251));
   const source = counted(chunks, 3, 4096);
   const puller = new ChunkPuller(source);
   const queue = (puller as unknown as { queue: unknown[] }).queue;
   let taken = 0;
   let longest = 0;
-  let emptied = 0;
+  let waited = 0;
   let misplaced = 0;
+  let ahead = 0;
   for (;;) {
     let c = puller.readNow();
     if (c === undefined) {
-      emptied++;
+      waited++;
       c = await puller.next();
     }
     if (c === null) break;
     if (c !== chunks[taken]) misplaced++;
     taken++;
     longest = Math.max(longest, queue.length);
-    await settle(1); // a turn for the source to refill the queue
+    ahead = Math.max(ahead, source.pushed - taken);
+    source.resume();
+    await settle(1);
   }
   t.equal(taken, chunks.length, 'every chunk arrived');
   t.equal(misplaced, 0, 'each one itself, in order');
-  t.ok(emptied < chunks.length / 10, `the queue emptied ${emptied} times in ${taken} takes`);
+  t.ok(waited < chunks.length / 10, `the consumer waited ${waited} times in ${taken} takes: the queue rarely emptied`);
   t.ok(longest <= 64 + 3, `the queue's array held at most ${longest} slots (taken slots are reused, not left behind)`);
-  t.ok(source.pushed - taken <= 6, 'the source is paused, not drained ahead');
+  t.ok(ahead <= 8, `the source is paused, not drained ahead (at most ${ahead} chunks pushed and not taken)`);
+});
+
+t.test('a source of chunks bigger than its highWaterMark is paused with two chunks queued, and resumed once both are taken', async (t) => {
+  const chunks = Array.from({ length: 100 }, () => Buffer.alloc(64 * 1024, 5));
+  const source = counted(chunks, 1, 16 * 1024);
+  let pauses = 0;
+  source.on('pause', () => pauses++);
+  const puller = new ChunkPuller(source);
+  const out: Buffer[] = [];
+  // one chunk a turn, as a consumer that writes each one somewhere takes them
+  for (let c = await puller.next(); c !== null; c = await puller.next()) {
+    out.push(c);
+    await settle(1);
+  }
+  t.equal(out.length, chunks.length, 'every chunk, as it came');
+  t.ok(out.every((c, i) => c === chunks[i]), 'none copied');
+  t.ok(pauses <= chunks.length / 2 + 2, `paused ${pauses} times for ${chunks.length} chunks`);
 });
 
 t.test('backpressure: a consumer that stops taking leaves the source paused within its highWaterMark', async (t) => {

@@ -70,8 +70,11 @@ const MAX_QUEUED_CHUNKS = 64;
 /**
  * Pulls chunks from a source on demand. A Readable flows, from the first
  * pull on, into a short queue that pauses it once it holds the Readable's
- * own `highWaterMark` or {@link MAX_QUEUED_CHUNKS} chunks (backpressure, as
- * its own buffer would). Chunks are handed out as they came, not copied —
+ * own `highWaterMark` in at least two chunks, or {@link MAX_QUEUED_CHUNKS}
+ * chunks (backpressure, as its own buffer would), and resumes it once the
+ * queue is empty: a source of chunks bigger than its `highWaterMark` (64 KiB
+ * chunks of a 16 KiB stream) is paused and resumed every other chunk rather
+ * than at every one. Chunks are handed out as they came, not copied —
  * `read()` on a paused stream would join everything it buffered into one
  * new Buffer, big frames included — save that runs of small ones are
  * joined. What is queued, or what the Readable can hand over at once, is
@@ -101,7 +104,7 @@ export class ChunkPuller {
   private queued = 0;
   /** The Readable's `highWaterMark`, read once. */
   private limit = 0;
-  /** The data listener paused the Readable (its queue was full); taking a chunk resumes it. */
+  /** The data listener paused the Readable (its queue was full); taking the last queued chunk resumes it. */
   private paused = false;
   /** For Readables: the data listener, attached by the first pull (which starts the flow). */
   private onData: ((chunk: Uint8Array | string) => void) | undefined;
@@ -177,7 +180,7 @@ export class ChunkPuller {
       chunk = this.pullNow(readable);
     }
     if (chunk !== undefined) {
-      if (this.paused && !this.full()) this.resumeFlow(readable);
+      if (this.paused && this.tail === 0) this.resumeFlow(readable);
       return chunk;
     }
     if (this.ended) {
@@ -264,9 +267,10 @@ export class ChunkPuller {
     return joined;
   }
 
-  /** The queue holds the Readable's highWaterMark, or its most chunks: the source is paused. */
+  /** The queue holds the Readable's highWaterMark (in two chunks at least), or its most chunks: the source is paused. */
   private full(): boolean {
-    return this.queued >= this.limit || this.tail - this.head >= MAX_QUEUED_CHUNKS;
+    const count = this.tail - this.head;
+    return (this.queued >= this.limit && count >= 2) || count >= MAX_QUEUED_CHUNKS;
   }
 
   /** Lets a Readable flow into the queue: attaches the data listener on the first pull, resumes it after a pause. */
