@@ -9,7 +9,7 @@ import { finished } from 'node:stream/promises';
 import { measure, numberParam, stringParam, unknownContender, type Params, type TrialOutcome } from './child.js';
 import { CountingSink, fixedCutter, patternSource, type Cutter } from './streams.js';
 
-export const DEMUX_CONTENDERS = ['berth-demux', 'berth-streams', 'ref', 'passthrough', 'dockerode'] as const;
+export const DEMUX_CONTENDERS = ['berth-demux', 'berth-streams', 'iterator-floor', 'ref', 'passthrough', 'dockerode'] as const;
 
 /** Frame sizes of each workload, cycled: [stream, payload bytes]. */
 const WORKLOADS: Record<string, readonly (readonly [1 | 2, number])[]> = {
@@ -91,6 +91,83 @@ function referenceDemux(src: Readable, out: Writable, err: Writable): Promise<vo
   });
 }
 
+interface FloorFrame {
+  stream: 'stdout' | 'stderr';
+  data: Buffer;
+}
+
+/**
+ * The least an async iterator of frames can cost: the reference's decoding
+ * in a `data` handler, each piece queued as a frame object (a view, never
+ * joined) and handed out one per `next()`, the source paused while 64 wait.
+ * It is read by the same loop as berth's `demux()`, so what separates the
+ * two is berth's; what separates it from the reference is the protocol's
+ * (a promise, a result and an await per piece) and the loop's.
+ */
+function iteratorFloor(src: Readable): AsyncIterableIterator<FloorFrame, undefined> {
+  const waiting: Array<FloorFrame | undefined> = [];
+  let head = 0;
+  let ended = false;
+  let failure: unknown;
+  let wake: (() => void) | undefined;
+  const header = Buffer.alloc(8);
+  let headerFill = 0;
+  let need = 0;
+  let stream: FloorFrame['stream'] = 'stdout';
+  const notify = (): void => {
+    const w = wake;
+    wake = undefined;
+    w?.();
+  };
+  src.on('data', (chunk: Buffer) => {
+    let pos = 0;
+    while (pos < chunk.length) {
+      if (need > 0) {
+        const take = Math.min(need, chunk.length - pos);
+        waiting.push({ stream, data: chunk.subarray(pos, pos + take) });
+        pos += take;
+        need -= take;
+      } else {
+        const take = Math.min(8 - headerFill, chunk.length - pos);
+        chunk.copy(header, headerFill, pos, pos + take);
+        headerFill += take;
+        pos += take;
+        if (headerFill === 8) {
+          headerFill = 0;
+          stream = header[0] === 2 ? 'stderr' : 'stdout';
+          need = header.readUInt32BE(4);
+        }
+      }
+    }
+    if (waiting.length - head >= 64) src.pause();
+    notify();
+  });
+  src.once('end', () => { ended = true; notify(); });
+  src.once('error', (err) => { failure = err; notify(); });
+  const iterator: AsyncIterableIterator<FloorFrame, undefined> = {
+    [Symbol.asyncIterator]: () => iterator,
+    next(): Promise<IteratorResult<FloorFrame, undefined>> {
+      const value = waiting[head];
+      if (value !== undefined) {
+        waiting[head++] = undefined;
+        if (head === waiting.length) {
+          waiting.length = 0;
+          head = 0;
+          src.resume();
+        }
+        return Promise.resolve({ value, done: false });
+      }
+      if (failure !== undefined) return Promise.reject(failure);
+      if (ended) return Promise.resolve({ value: undefined, done: true });
+      return new Promise((resolve) => {
+        wake = () => resolve(iterator.next());
+        src.resume();
+      });
+    },
+  };
+  return iterator;
+}
+
 async function run(contender: string, src: Readable, out: CountingSink, err: CountingSink): Promise<void> {
   switch (contender) {
     case 'passthrough':
@@ -109,6 +186,12 @@ async function run(contender: string, src: Readable, out: CountingSink, err: Cou
       }
       return;
     }
+    case 'iterator-floor':
+      for await (const f of iteratorFloor(src)) {
+        const sink = f.stream === 'stderr' ? err : out;
+        if (!sink.write(f.data)) await once(sink, 'drain');
+      }
+      return;
     case 'berth-streams': {
       const { demuxToStreams } = await import('../../src/index.js');
       const { stdout, stderr, done } = demuxToStreams(src);
