@@ -61,8 +61,8 @@ export const demuxBenchmark: Benchmark = {
     const notes = [
       'Wire MB/s (10^6 bytes, headers included) over the whole stream; a 4 MiB pattern of whole frames replayed as views, '
         + '20-byte and 32 KiB frames alternating (mixed), 20-byte (small) or 1-byte (tiny), stdout and stderr alternating.',
-      'The minimal async iterator decodes as the reference does and hands each piece out as a frame object, one per `next()`, '
-        + 'read by the same loop as `demux()`: what the iterator protocol costs whoever implements it.',
+      'The minimal async iterator runs berth\'s frame decoder in a `data` handler and hands each piece out as a frame object, '
+        + 'one per `next()`, read by the same loop as `demux()`: what the iterator protocol costs whoever implements it.',
       `Stream lengths: ${WORKLOADS.map((w) => `${caseName(w)} ${size(w.bytes * scale)}${w.dockerodeBytes ? ` (dockerode ${size(w.dockerodeBytes * scale)})` : ''}`).join('; ')}.`,
     ];
     return { rounds: ctx.rounds ?? (ctx.quick ? 2 : 3), cases, notes, close: async () => undefined };

@@ -8,6 +8,7 @@ import type { Readable, Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { measure, numberParam, stringParam, unknownContender, type Params, type TrialOutcome } from './child.js';
 import { CountingSink, fixedCutter, patternSource, type Cutter } from './streams.js';
+import type { Frame } from '../../src/index.js';
 
 export const DEMUX_CONTENDERS = ['berth-demux', 'berth-streams', 'iterator-floor', 'ref', 'passthrough', 'dockerode'] as const;
 
@@ -91,62 +92,52 @@ function referenceDemux(src: Readable, out: Writable, err: Writable): Promise<vo
   });
 }
 
-interface FloorFrame {
-  stream: 'stdout' | 'stderr';
-  data: Buffer;
-}
-
 /**
- * The least an async iterator of frames can cost: the reference's decoding
- * in a `data` handler, each piece queued as a frame object (a view, never
- * joined) and handed out one per `next()`, the source paused while 64 wait.
- * It is read by the same loop as berth's `demux()`, so what separates the
- * two is berth's; what separates it from the reference is the protocol's
- * (a promise, a result and an await per piece) and the loop's.
+ * The least an async iterator of frames can cost: berth's decoder run in a
+ * `data` handler (as the reference decodes), each piece queued as a frame
+ * object (a view, never joined) and handed out one per `next()`, the source
+ * paused while 64 wait. It is read by the same loop as berth's `demux()`, so
+ * what separates the two is berth's iterator and chunk queue; what separates
+ * it from the reference is the protocol's (a promise, a result and an await
+ * per piece) and the loop's.
  */
-function iteratorFloor(src: Readable): AsyncIterableIterator<FloorFrame, undefined> {
-  const waiting: Array<FloorFrame | undefined> = [];
+async function iteratorFloor(src: Readable): Promise<AsyncIterableIterator<Frame, undefined>> {
+  const { FrameDecoder } = await import('../../src/index.js');
+  const decoder = new FrameDecoder();
+  const waiting: Array<Frame | undefined> = [];
   let head = 0;
   let ended = false;
   let failure: unknown;
   let wake: (() => void) | undefined;
-  const header = Buffer.alloc(8);
-  let headerFill = 0;
-  let need = 0;
-  let stream: FloorFrame['stream'] = 'stdout';
   const notify = (): void => {
     const w = wake;
     wake = undefined;
     w?.();
   };
   src.on('data', (chunk: Buffer) => {
-    let pos = 0;
-    while (pos < chunk.length) {
-      if (need > 0) {
-        const take = Math.min(need, chunk.length - pos);
-        waiting.push({ stream, data: chunk.subarray(pos, pos + take) });
-        pos += take;
-        need -= take;
-      } else {
-        const take = Math.min(8 - headerFill, chunk.length - pos);
-        chunk.copy(header, headerFill, pos, pos + take);
-        headerFill += take;
-        pos += take;
-        if (headerFill === 8) {
-          headerFill = 0;
-          stream = header[0] === 2 ? 'stderr' : 'stdout';
-          need = header.readUInt32BE(4);
-        }
-      }
+    try {
+      decoder.push(chunk);
+      for (let data = decoder.readPayload(); data !== undefined; data = decoder.readPayload()) waiting.push({ stream: decoder.payloadStream, data });
+    } catch (err) {
+      failure = err;
+      src.destroy();
     }
     if (waiting.length - head >= 64) src.pause();
     notify();
   });
-  src.once('end', () => { ended = true; notify(); });
-  src.once('error', (err) => { failure = err; notify(); });
-  const iterator: AsyncIterableIterator<FloorFrame, undefined> = {
+  src.once('end', () => {
+    try {
+      decoder.end();
+    } catch (err) {
+      failure = err;
+    }
+    ended = true;
+    notify();
+  });
+  src.once('error', (err) => { failure ??= err; notify(); });
+  const iterator: AsyncIterableIterator<Frame, undefined> = {
     [Symbol.asyncIterator]: () => iterator,
-    next(): Promise<IteratorResult<FloorFrame, undefined>> {
+    next(): Promise<IteratorResult<Frame, undefined>> {
       const value = waiting[head];
       if (value !== undefined) {
         waiting[head++] = undefined;
@@ -187,7 +178,7 @@ async function run(contender: string, src: Readable, out: CountingSink, err: Cou
       return;
     }
     case 'iterator-floor':
-      for await (const f of iteratorFloor(src)) {
+      for await (const f of await iteratorFloor(src)) {
         const sink = f.stream === 'stderr' ? err : out;
         if (!sink.write(f.data)) await once(sink, 'drain');
       }
@@ -218,7 +209,7 @@ export async function trial(contender: string, params: Params): Promise<TrialOut
   const chunking = stringParam(params, 'chunking');
   const cutter = chunking === 'frame' ? frameCutter : fixedCutter(chunking === '1m' ? 1 << 20 : 64 * 1024);
   // load the contender's code before the clock starts
-  if (contender.startsWith('berth')) await import('../../src/index.js');
+  if (contender.startsWith('berth') || contender === 'iterator-floor') await import('../../src/index.js');
   if (contender === 'dockerode') (await import('./peers.js')).loadDockerode();
   const out = new CountingSink();
   const err = new CountingSink();
