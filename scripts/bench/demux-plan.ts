@@ -11,6 +11,7 @@ const MiB = 1 << 20;
 const LABELS: Record<string, string> = {
   'berth-demux': 'berth `demux()`',
   'berth-streams': 'berth `demuxToStreams()`',
+  'iterator-floor': 'minimal async iterator',
   ref: 'zero-copy reference',
   passthrough: 'pass-through',
   dockerode: 'dockerode `demuxStream`',
@@ -60,6 +61,8 @@ export const demuxBenchmark: Benchmark = {
     const notes = [
       'Wire MB/s (10^6 bytes, headers included) over the whole stream; a 4 MiB pattern of whole frames replayed as views, '
         + '20-byte and 32 KiB frames alternating (mixed), 20-byte (small) or 1-byte (tiny), stdout and stderr alternating.',
+      'The minimal async iterator runs berth\'s frame decoder in a `data` handler and hands each piece out as a frame object, '
+        + 'one per `next()`, read by the same loop as `demux()`: what the iterator protocol costs whoever implements it.',
       `Stream lengths: ${WORKLOADS.map((w) => `${caseName(w)} ${size(w.bytes * scale)}${w.dockerodeBytes ? ` (dockerode ${size(w.dockerodeBytes * scale)})` : ''}`).join('; ')}.`,
     ];
     return { rounds: ctx.rounds ?? (ctx.quick ? 2 : 3), cases, notes, close: async () => undefined };
@@ -87,6 +90,7 @@ function demuxTables(records: readonly TrialRecord[], session: Session): Table[]
     speed.push([
       c.name, ...DEMUX_CONTENDERS.map(cell),
       ...BERTH.map((b) => ratio(mbps(c.name, b), mbps(c.name, 'ref'))),
+      ratio(mbps(c.name, 'iterator-floor'), mbps(c.name, 'ref')),
       ratio(mbps(c.name, 'dockerode'), mbps(c.name, 'ref')),
     ]);
     const rss = (who: string): number | undefined => rssOf(records, c.name, who, false)?.median;
@@ -110,7 +114,7 @@ function demuxTables(records: readonly TrialRecord[], session: Session): Table[]
   return [
     {
       title: 'Demultiplexing: wire MB/s (median and spread)',
-      columns: ['case', ...DEMUX_CONTENDERS.map((c) => LABELS[c] ?? c), 'demux() ÷ ref', 'demuxToStreams() ÷ ref', 'dockerode ÷ ref'],
+      columns: ['case', ...DEMUX_CONTENDERS.map((c) => LABELS[c] ?? c), 'demux() ÷ ref', 'demuxToStreams() ÷ ref', 'minimal iterator ÷ ref', 'dockerode ÷ ref'],
       rows: speed,
       notes,
     },

@@ -8,8 +8,9 @@ import type { Readable, Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { measure, numberParam, stringParam, unknownContender, type Params, type TrialOutcome } from './child.js';
 import { CountingSink, fixedCutter, patternSource, type Cutter } from './streams.js';
+import type { Frame } from '../../src/index.js';
 
-export const DEMUX_CONTENDERS = ['berth-demux', 'berth-streams', 'ref', 'passthrough', 'dockerode'] as const;
+export const DEMUX_CONTENDERS = ['berth-demux', 'berth-streams', 'iterator-floor', 'ref', 'passthrough', 'dockerode'] as const;
 
 /** Frame sizes of each workload, cycled: [stream, payload bytes]. */
 const WORKLOADS: Record<string, readonly (readonly [1 | 2, number])[]> = {
@@ -91,6 +92,73 @@ function referenceDemux(src: Readable, out: Writable, err: Writable): Promise<vo
   });
 }
 
+/**
+ * The least an async iterator of frames can cost: berth's decoder run in a
+ * `data` handler (as the reference decodes), each piece queued as a frame
+ * object (a view, never joined) and handed out one per `next()`, the source
+ * paused while 64 wait. It is read by the same loop as berth's `demux()`, so
+ * what separates the two is berth's iterator and chunk queue; what separates
+ * it from the reference is the protocol's (a promise, a result and an await
+ * per piece) and the loop's.
+ */
+async function iteratorFloor(src: Readable): Promise<AsyncIterableIterator<Frame, undefined>> {
+  const { FrameDecoder } = await import('../../src/index.js');
+  const decoder = new FrameDecoder();
+  const waiting: Array<Frame | undefined> = [];
+  let head = 0;
+  let ended = false;
+  let failure: unknown;
+  let wake: (() => void) | undefined;
+  const notify = (): void => {
+    const w = wake;
+    wake = undefined;
+    w?.();
+  };
+  src.on('data', (chunk: Buffer) => {
+    try {
+      decoder.push(chunk);
+      for (let data = decoder.readPayload(); data !== undefined; data = decoder.readPayload()) waiting.push({ stream: decoder.payloadStream, data });
+    } catch (err) {
+      failure = err;
+      src.destroy();
+    }
+    if (waiting.length - head >= 64) src.pause();
+    notify();
+  });
+  src.once('end', () => {
+    try {
+      decoder.end();
+    } catch (err) {
+      failure = err;
+    }
+    ended = true;
+    notify();
+  });
+  src.once('error', (err) => { failure ??= err; notify(); });
+  const iterator: AsyncIterableIterator<Frame, undefined> = {
+    [Symbol.asyncIterator]: () => iterator,
+    next(): Promise<IteratorResult<Frame, undefined>> {
+      const value = waiting[head];
+      if (value !== undefined) {
+        waiting[head++] = undefined;
+        if (head === waiting.length) {
+          waiting.length = 0;
+          head = 0;
+          src.resume();
+        }
+        return Promise.resolve({ value, done: false });
+      }
+      if (failure !== undefined) return Promise.reject(failure);
+      if (ended) return Promise.resolve({ value: undefined, done: true });
+      return new Promise((resolve) => {
+        wake = () => resolve(iterator.next());
+        src.resume();
+      });
+    },
+  };
+  return iterator;
+}
+
 async function run(contender: string, src: Readable, out: CountingSink, err: CountingSink): Promise<void> {
   switch (contender) {
     case 'passthrough':
@@ -109,6 +177,12 @@ async function run(contender: string, src: Readable, out: CountingSink, err: Cou
       }
       return;
     }
+    case 'iterator-floor':
+      for await (const f of await iteratorFloor(src)) {
+        const sink = f.stream === 'stderr' ? err : out;
+        if (!sink.write(f.data)) await once(sink, 'drain');
+      }
+      return;
     case 'berth-streams': {
       const { demuxToStreams } = await import('../../src/index.js');
       const { stdout, stderr, done } = demuxToStreams(src);
@@ -135,7 +209,7 @@ export async function trial(contender: string, params: Params): Promise<TrialOut
   const chunking = stringParam(params, 'chunking');
   const cutter = chunking === 'frame' ? frameCutter : fixedCutter(chunking === '1m' ? 1 << 20 : 64 * 1024);
   // load the contender's code before the clock starts
-  if (contender.startsWith('berth')) await import('../../src/index.js');
+  if (contender.startsWith('berth') || contender === 'iterator-floor') await import('../../src/index.js');
   if (contender === 'dockerode') (await import('./peers.js')).loadDockerode();
   const out = new CountingSink();
   const err = new CountingSink();

@@ -1,4 +1,5 @@
 import { abortError } from '../errors.js';
+import { DecodedStream } from './source.js';
 
 /**
  * A stream that sends its request only when the consumer first asks for an
@@ -13,6 +14,11 @@ import { abortError } from '../errors.js';
 export type StreamOpener<T> = (signal: AbortSignal) => Promise<AsyncIterator<T, unknown>>;
 
 const DONE: IteratorReturnResult<undefined> = Object.freeze({ value: undefined, done: true });
+
+/** Whether a source is a {@link DecodedStream}, whose results need no settling. */
+function isDecoded<T>(source: AsyncIterator<T, unknown>): source is DecodedStream<T> {
+  return source instanceof DecodedStream;
+}
 
 /** An async iterator whose source is opened on the first `next()`. */
 export class LazyStream<T> implements AsyncIterableIterator<T, undefined> {
@@ -45,6 +51,8 @@ export class LazyStream<T> implements AsyncIterableIterator<T, undefined> {
     const source = this.source;
     // calls made while the opening was awaited go first, in order
     if (source === undefined || this.awaitingOpen > 0) return this.openAndNext();
+    // a decoded stream's results are already this stream's (its end is DONE, and final): handed on as they are
+    if (isDecoded(source)) return source.next();
     // once open, an item costs one step of the source: no turn for the opening, no result object of its own
     let pending: Promise<IteratorResult<T, unknown>>;
     try {

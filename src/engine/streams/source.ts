@@ -70,8 +70,11 @@ const MAX_QUEUED_CHUNKS = 64;
 /**
  * Pulls chunks from a source on demand. A Readable flows, from the first
  * pull on, into a short queue that pauses it once it holds the Readable's
- * own `highWaterMark` or {@link MAX_QUEUED_CHUNKS} chunks (backpressure, as
- * its own buffer would). Chunks are handed out as they came, not copied —
+ * own `highWaterMark` in at least two chunks, or {@link MAX_QUEUED_CHUNKS}
+ * chunks (backpressure, as its own buffer would), and resumes it once the
+ * queue is empty: a source of chunks bigger than its `highWaterMark` (64 KiB
+ * chunks of a 16 KiB stream) is paused and resumed every other chunk rather
+ * than at every one. Chunks are handed out as they came, not copied —
  * `read()` on a paused stream would join everything it buffered into one
  * new Buffer, big frames included — save that runs of small ones are
  * joined. What is queued, or what the Readable can hand over at once, is
@@ -89,11 +92,20 @@ export class ChunkPuller {
   /** For plain iterables: rejects when the signal aborts (raced against every pull). */
   private aborted: Promise<never> | undefined;
   private rejectAborted: (() => void) | undefined;
-  /** For Readables: chunks that arrived and were not handed out yet, and their size. */
-  private readonly queue: Buffer[] = [];
-  /** Where the queue starts (taking from the front is an index, not a shift). */
+  /**
+   * For Readables: chunks that arrived and were not handed out yet, in
+   * `queue[head]` to `queue[tail - 1]`, and their size. A taken slot is
+   * cleared; the indices go back to 0 when the queue empties, so the array
+   * is reused, never shifted or truncated.
+   */
+  private readonly queue: Array<Buffer | undefined> = [];
   private head = 0;
+  private tail = 0;
   private queued = 0;
+  /** The Readable's `highWaterMark`, read once. */
+  private limit = 0;
+  /** The data listener paused the Readable (its queue was full); taking the last queued chunk resumes it. */
+  private paused = false;
   /** For Readables: the data listener, attached by the first pull (which starts the flow). */
   private onData: ((chunk: Uint8Array | string) => void) | undefined;
   /** For Readables: the readable side ended cleanly, or failed. */
@@ -168,7 +180,7 @@ export class ChunkPuller {
       chunk = this.pullNow(readable);
     }
     if (chunk !== undefined) {
-      if (!this.full(readable) && readable.isPaused() && !readable.destroyed) readable.resume();
+      if (this.paused && this.tail === 0) this.resumeFlow(readable);
       return chunk;
     }
     if (this.ended) {
@@ -200,26 +212,27 @@ export class ChunkPuller {
    */
   private take(): Buffer | undefined {
     const queue = this.queue;
-    const first = queue[this.head];
+    const head = this.head;
+    const first = queue[head];
     if (first === undefined) return undefined;
-    let at = this.head + 1;
+    queue[head] = undefined;
+    let at = head + 1;
     let chunk = first;
-    // a join stays below Buffer's pool threshold, so it is a slice of the shared pool rather than an allocation of its own
-    const limit = Buffer.poolSize >>> 1;
     if (first.length < SMALL_CHUNK_BYTES) {
+      // a join stays below Buffer's pool threshold, so it is a slice of the shared pool rather than an allocation of its own
+      const limit = Buffer.poolSize >>> 1;
       let size = first.length;
       for (let next = queue[at]; next !== undefined && next.length < SMALL_CHUNK_BYTES && size + next.length < limit; next = queue[at]) {
         size += next.length;
         at++;
       }
-      if (at > this.head + 1) chunk = Buffer.concat(queue.slice(this.head, at), size);
+      if (at > head + 1) chunk = this.join(first, head + 1, at, size);
     }
-    if (at === queue.length) {
-      queue.length = 0;
+    if (at === this.tail) {
       this.head = 0;
+      this.tail = 0;
     } else if (at >= MAX_QUEUED_CHUNKS) {
-      queue.splice(0, at); // a queue that never empties must not keep what was taken
-      this.head = 0;
+      this.compact(at); // a queue that never empties must not grow at its end
     } else {
       this.head = at;
     }
@@ -227,27 +240,64 @@ export class ChunkPuller {
     return chunk;
   }
 
-  /** The queue holds the Readable's highWaterMark, or its most chunks: the source is paused. */
-  private full(readable: Readable): boolean {
-    return this.queued >= readable.readableHighWaterMark || this.queue.length - this.head >= MAX_QUEUED_CHUNKS;
+  /** Moves the chunks from `queue[from]` on to the front of the queue. */
+  private compact(from: number): void {
+    const queue = this.queue;
+    const count = this.tail - from;
+    for (let i = 0; i < count; i++) {
+      queue[i] = queue[from + i];
+      queue[from + i] = undefined;
+    }
+    this.head = 0;
+    this.tail = count;
+  }
+
+  /** `first` and the queued chunks `queue[from]` to `queue[to - 1]`, copied into one Buffer of `size` bytes; their slots are cleared. */
+  private join(first: Buffer, from: number, to: number, size: number): Buffer {
+    const queue = this.queue;
+    const joined = Buffer.allocUnsafe(size);
+    joined.set(first, 0);
+    let offset = first.length;
+    for (let i = from; i < to; i++) {
+      const part = queue[i] as Buffer;
+      queue[i] = undefined;
+      joined.set(part, offset);
+      offset += part.length;
+    }
+    return joined;
+  }
+
+  /** The queue holds the Readable's highWaterMark (in two chunks at least), or its most chunks: the source is paused. */
+  private full(): boolean {
+    const count = this.tail - this.head;
+    return (this.queued >= this.limit && count >= 2) || count >= MAX_QUEUED_CHUNKS;
   }
 
   /** Lets a Readable flow into the queue: attaches the data listener on the first pull, resumes it after a pause. */
   private flow(readable: Readable): void {
     if (readable.destroyed) return;
     if (this.onData === undefined) {
+      this.limit = readable.readableHighWaterMark;
       this.onData = (data) => {
-        const buf = asBuffer(data);
+        const buf = data instanceof Buffer ? data : asBuffer(data);
         if (buf.length === 0) return;
-        this.queue.push(buf);
+        this.queue[this.tail++] = buf;
         this.queued += buf.length;
-        if (this.full(readable)) readable.pause();
+        if (this.full()) {
+          this.paused = true;
+          readable.pause();
+        }
         this.notify();
       };
       readable.on('data', this.onData);
     }
     // attaching a data listener does not resume a stream someone paused explicitly
-    if (readable.isPaused()) readable.resume();
+    if (readable.isPaused()) this.resumeFlow(readable);
+  }
+
+  private resumeFlow(readable: Readable): void {
+    this.paused = false;
+    if (!readable.destroyed) readable.resume();
   }
 
   /** The next non-empty chunk, or null at the end of the source. Rejects with a typed error. */
@@ -364,12 +414,18 @@ export class DecodedStream<T> implements AsyncIterableIterator<T> {
     return Promise.reject(err);
   }
 
-  /** The next item: kept small, as it runs once per item (the decoder's items come without a chunk). */
+  /**
+   * The next item: kept small, and reading the decoder itself, as it runs
+   * once per item (the decoder's items come without a chunk), the first
+   * tens of thousands of times before V8 has optimised anything.
+   */
   private step(): Promise<IteratorResult<T, undefined>> {
     if (this.done) return Promise.resolve(DONE);
     let item: T | undefined;
     try {
-      item = this.take();
+      const signal = this.signal;
+      if (signal?.aborted) throw abortError(signal);
+      item = this.decoder.read();
     } catch (err) {
       this.finish();
       return Promise.reject(err);
