@@ -4,7 +4,7 @@
 # with their peers, print ratio tables. Benchmarks report; they never fail
 # on a number.
 #
-#   npm run bench                         everything (eleven to fourteen minutes here)
+#   npm run bench                         everything (about half an hour here)
 #   npm run bench -- --quick              small workloads, few rounds (a smoke run)
 #   npm run bench -- --only ping,load     some benchmarks (--list names them)
 #   npm run bench -- --rounds N --out FILE

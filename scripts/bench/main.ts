@@ -145,6 +145,8 @@ async function main(): Promise<void> {
   const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
   const started = new Date();
   const loadStart = load();
+  // what was compiled and measured: the checkout may move on while a long run goes
+  const described = machine();
   const engine = selected.some((b) => b.wantsEngine) ? startEngine(log) : undefined;
   const scratch = makeScratch();
   const cleanup = (): void => {
@@ -192,7 +194,7 @@ async function main(): Promise<void> {
     `# berth benchmarks, ${started.toISOString()}`,
     '',
     `command: \`${command}\``,
-    ...machine(),
+    ...described,
     ...(engine?.info ? [`engine: ${engine.info.name} ${engine.info.version} (API ${engine.info.apiVersion})`] : []),
     `load average (1/5/15 min): ${loadStart} at the start, ${load()} at the end`,
     `duration: ${((Date.now() - started.getTime()) / 60_000).toFixed(1)} min`,
