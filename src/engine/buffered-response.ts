@@ -24,14 +24,12 @@ export interface BufferedExchange {
   readonly overflowed: boolean;
 }
 
-/** Where an exchange failed, for error mapping: before the response's head, or while its body came. */
+/** An exchange that failed: `error` is undici's error, or the signal's reason, for the caller to map. */
 export class ExchangeFailure extends Error {
   readonly error: unknown;
-  readonly afterHead: boolean;
-  constructor(error: unknown, afterHead: boolean) {
+  constructor(error: unknown) {
     super(error instanceof Error ? error.message : String(error));
     this.error = error;
-    this.afterHead = afterHead;
   }
 }
 
@@ -52,7 +50,7 @@ export function exchange(
 ): Promise<BufferedExchange> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) {
-      reject(new ExchangeFailure(signal.reason, false));
+      reject(new ExchangeFailure(signal.reason));
       return;
     }
     const handler = new CollectingHandler(resolve, reject, signal, limitFor, options.body);
@@ -148,7 +146,7 @@ class CollectingHandler implements Dispatcher.DispatchHandler {
       body.on('error', () => undefined);
       body.destroy(err instanceof Error ? err : undefined);
     }
-    this.reject(new ExchangeFailure(err, this.statusCode !== 0));
+    this.reject(new ExchangeFailure(err));
   }
 
   private finish(overflowed: boolean): void {
