@@ -102,38 +102,48 @@ export class Negotiator implements VersionSource {
 
   /**
    * Pings the engine: `HEAD /_ping`, and `GET /_ping` if HEAD fails or is
-   * not 200. Records the headers. Never versioned.
+   * not 200. Records the headers. Never versioned. Promise callbacks rather
+   * than an async function: a ping is the cheapest call there is, and is
+   * used to measure an engine's latency.
    */
-  async pingEngine(signal?: AbortSignal, timeout?: number): Promise<PingInfo> {
+  pingEngine(signal?: AbortSignal, timeout?: number): Promise<PingInfo> {
     const requester = this.requester;
-    if (!requester) throw new Error('negotiator not attached');
-    let res: ResponseBase;
-    try {
-      res = await requester.empty({ method: 'HEAD', path: '/_ping', unversioned: true, signal, timeout });
-    } catch (err) {
-      // an engine that cannot be reached will not answer a GET either: only an HTTP refusal of HEAD falls back
-      if (signal?.aborted || err instanceof DockerConnectionError) throw err;
-      res = await requester.empty({ method: 'GET', path: '/_ping', unversioned: true, signal, timeout });
+    if (!requester) return Promise.reject(new Error('negotiator not attached'));
+    return requester.empty({ method: 'HEAD', path: '/_ping', unversioned: true, signal, timeout }).then(
+      (res) => this.recordPing(requester, res, signal, timeout),
+      (err: unknown) => {
+        // an engine that cannot be reached will not answer a GET either: only an HTTP refusal of HEAD falls back
+        if (signal?.aborted || err instanceof DockerConnectionError) throw err;
+        return requester.empty({ method: 'GET', path: '/_ping', unversioned: true, signal, timeout })
+          .then((res) => this.recordPing(requester, res, signal, timeout));
+      },
+    );
+  }
+
+  private recordPing(requester: Requester, res: ResponseBase, signal: AbortSignal | undefined, timeout: number | undefined): PingInfo | Promise<PingInfo> {
+    const info = pingInfoFromHeaders(res);
+    if (info.apiVersion !== '') {
+      this.lastPing = info;
+      return info;
     }
-    let info = pingInfoFromHeaders(res);
-    if (info.apiVersion === '') {
-      // engines older than API 1.25 send no Api-Version header; ask /version
-      const v = await requester.json({ method: 'GET', path: '/version', unversioned: true, signal, timeout });
+    // engines older than API 1.25 send no Api-Version header; ask /version
+    return requester.json({ method: 'GET', path: '/version', unversioned: true, signal, timeout }).then((v) => {
       const apiVersion = isObject(v) && typeof v.ApiVersion === 'string' ? v.ApiVersion : '';
-      info = pingInfoFromHeaders(res, apiVersion);
-    }
-    this.lastPing = info;
-    return info;
+      const answered = pingInfoFromHeaders(res, apiVersion);
+      this.lastPing = answered;
+      return answered;
+    });
   }
 
   /**
    * Pings and, when no version is settled yet, negotiates from that same
-   * ping (one round trip). Resolves with the ping and the version in use.
+   * ping (one round trip). Resolves with what `make` builds of the ping and
+   * the version in use.
    */
-  pingAndNegotiate(signal?: AbortSignal, timeout?: number): Promise<{ info: PingInfo; version: string }> {
+  pingAndNegotiate<T>(signal: AbortSignal | undefined, timeout: number | undefined, make: (info: PingInfo, version: string) => T): Promise<T> {
     return this.pingEngine(signal, timeout).then((info) => {
       this.version ??= chooseVersion(info.apiVersion);
-      return { info, version: this.version };
+      return make(info, this.version);
     });
   }
 

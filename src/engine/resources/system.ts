@@ -31,7 +31,7 @@ export class SystemApi {
    */
   ping(options: CallOptions = {}): Promise<PingResult> {
     // field by field: spreading the ping into a new object cost more than a tenth of a ping here
-    return this.negotiator.pingAndNegotiate(options.signal, options.timeout).then(({ info, version }) => ({
+    return this.negotiator.pingAndNegotiate(options.signal, options.timeout, (info, version) => ({
       apiVersion: info.apiVersion, osType: info.osType, experimental: info.experimental,
       builderVersion: info.builderVersion, swarm: info.swarm, server: info.server, negotiatedVersion: version,
     }));
