@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
+import { abortError } from './errors.js';
 
 /**
  * A whole response read into memory by an undici dispatch handler, for the
@@ -24,22 +25,13 @@ export interface BufferedExchange {
   readonly overflowed: boolean;
 }
 
-/** An exchange that failed: `error` is undici's error, or the signal's reason, for the caller to map. */
-export class ExchangeFailure extends Error {
-  readonly error: unknown;
-  constructor(error: unknown) {
-    super(error instanceof Error ? error.message : String(error));
-    this.error = error;
-  }
-}
-
 /** How much of a body to keep, chosen once the status is known. */
 export type BodyLimit = (statusCode: number) => number;
 
 /**
  * Dispatches one request and reads its whole response. Resolves with the
- * exchange, or rejects with an {@link ExchangeFailure} wrapping undici's
- * error, or the signal's reason once it aborts. A body longer than the
+ * exchange, or rejects with undici's error, or the signal's reason once it
+ * aborts, for the caller to map. A body longer than the
  * limit the status is given is cut there, and the connection dropped.
  */
 export function exchange(
@@ -50,7 +42,7 @@ export function exchange(
 ): Promise<BufferedExchange> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) {
-      reject(new ExchangeFailure(signal.reason));
+      reject(signal.reason);
       return;
     }
     const handler = new CollectingHandler(resolve, reject, signal, limitFor, options.body);
@@ -66,7 +58,7 @@ type RequestBody = Dispatcher.DispatchOptions['body'];
 
 class CollectingHandler implements Dispatcher.DispatchHandler {
   private readonly resolve: (exchange: BufferedExchange) => void;
-  private readonly reject: (err: ExchangeFailure) => void;
+  private readonly reject: (err: unknown) => void;
   private readonly signal: AbortSignal | undefined;
   private readonly limitFor: BodyLimit;
   private readonly requestBody: RequestBody;
@@ -81,7 +73,7 @@ class CollectingHandler implements Dispatcher.DispatchHandler {
 
   constructor(
     resolve: (exchange: BufferedExchange) => void,
-    reject: (err: ExchangeFailure) => void,
+    reject: (err: unknown) => void,
     signal: AbortSignal | undefined,
     limitFor: BodyLimit,
     requestBody: RequestBody,
@@ -94,7 +86,7 @@ class CollectingHandler implements Dispatcher.DispatchHandler {
     if (signal !== undefined) {
       this.onAbort = () => {
         // a request still waiting for a connection is aborted when it gets one (onRequestStart)
-        this.controller?.abort(abortReason(signal));
+        this.controller?.abort(abortError(signal));
         this.fail(signal.reason);
       };
       signal.addEventListener('abort', this.onAbort, { once: true });
@@ -103,7 +95,7 @@ class CollectingHandler implements Dispatcher.DispatchHandler {
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
     this.controller = controller;
-    if (this.settled) controller.abort(this.signal !== undefined ? abortReason(this.signal) : new Error('request aborted'));
+    if (this.settled) controller.abort(this.signal !== undefined ? abortError(this.signal) : new Error('request aborted'));
   }
 
   onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>): void {
@@ -146,7 +138,7 @@ class CollectingHandler implements Dispatcher.DispatchHandler {
       body.on('error', () => undefined);
       body.destroy(err instanceof Error ? err : undefined);
     }
-    this.reject(new ExchangeFailure(err));
+    this.reject(err);
   }
 
   private finish(overflowed: boolean): void {
@@ -162,9 +154,4 @@ class CollectingHandler implements Dispatcher.DispatchHandler {
   private detach(): void {
     if (this.onAbort !== undefined) this.signal?.removeEventListener('abort', this.onAbort);
   }
-}
-
-function abortReason(signal: AbortSignal): Error {
-  const reason: unknown = signal.reason;
-  return reason instanceof Error ? reason : new Error('request aborted');
 }

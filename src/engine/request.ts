@@ -4,7 +4,7 @@ import {
   DockerAbortError, DockerArgumentError, DockerConnectionError, DockerError, DockerProtocolError,
   DockerVersionError, abortError, apiErrorFor, type RequestInfo,
 } from './errors.js';
-import { ExchangeFailure, exchange, type BufferedExchange } from './buffered-response.js';
+import { exchange, type BufferedExchange } from './buffered-response.js';
 import { isObject, parseJson } from './json.js';
 import { MAX_HEAD_BYTES, hijack, type HijackedStream } from './streams/hijack.js';
 import { errorCode, type Transport } from './transport.js';
@@ -288,7 +288,7 @@ export class Requester {
    * having read and destroyed the error body.
    */
   send(spec: RequestSpec): Promise<EngineResponse> {
-    return this.withVersionRetry(isReplayable(spec), (retried) => this.sendOnce(spec, retried));
+    return this.withVersionRetry(!hasStreamBody(spec), (retried) => this.sendOnce(spec, retried));
   }
 
   /**
@@ -300,7 +300,7 @@ export class Requester {
    * aborts the call and, after it resolved, destroys the connection.
    */
   async upgrade(spec: RequestSpec): Promise<HijackedStream> {
-    if (spec.body !== undefined && typeof spec.body !== 'string' && !Buffer.isBuffer(spec.body)) {
+    if (hasStreamBody(spec)) {
       throw new DockerArgumentError(`${spec.method} ${spec.path}: a hijacked request takes a JSON or byte body, not a stream (write stdin to the stream instead)`);
     }
     return this.withVersionRetry(true, (retried) => this.upgradeOnce(spec, retried));
@@ -404,7 +404,7 @@ export class Requester {
    * `limit` is an error unless `cutOk`; an error body is read up to 1 MiB.
    */
   private fetch(spec: RequestSpec, limit: number, what: string, cutOk: boolean): Promise<ReadResponse> {
-    return this.withVersionRetry(isReplayable(spec), (retried) => this.fetchOnce(spec, retried, limit, what, cutOk));
+    return this.withVersionRetry(!hasStreamBody(spec), (retried) => this.fetchOnce(spec, retried, limit, what, cutOk));
   }
 
   private async fetchOnce(spec: RequestSpec, retried: boolean, limit: number, what: string, cutOk: boolean): Promise<ReadResponse> {
@@ -418,7 +418,7 @@ export class Requester {
       ex = await exchange(dispatcher, this.dispatchOptions(spec, prepared), spec.signal,
         (status) => (isOk(status, spec) ? limit : ERROR_BODY_LIMIT));
     } catch (err) {
-      throw this.failure(err instanceof ExchangeFailure ? err.error : err, spec, info);
+      throw this.failure(err, spec, info);
     }
     const status = ex.statusCode;
     if (!isOk(status, spec)) throw this.statusError(status, ex.body, spec, info, retried);
@@ -534,9 +534,12 @@ class TooNewSignal extends Error {
   }
 }
 
-/** A request can be sent again (after a version downgrade) unless its body is a stream, already consumed. */
-function isReplayable(spec: RequestSpec): boolean {
-  return spec.body === undefined || typeof spec.body === 'string' || Buffer.isBuffer(spec.body);
+/**
+ * The body is a stream: consumed by sending it, so the request cannot be
+ * sent again (after a version downgrade), nor written on a hijacked socket.
+ */
+function hasStreamBody(spec: RequestSpec): boolean {
+  return spec.body !== undefined && typeof spec.body !== 'string' && !Buffer.isBuffer(spec.body);
 }
 
 /** A status that is a result: 2xx, or one the call names (304 on start/stop). */
