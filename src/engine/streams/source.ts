@@ -414,18 +414,12 @@ export class DecodedStream<T> implements AsyncIterableIterator<T> {
     return Promise.reject(err);
   }
 
-  /**
-   * The next item: kept small, and reading the decoder itself, as it runs
-   * once per item (the decoder's items come without a chunk), the first
-   * tens of thousands of times before V8 has optimised anything.
-   */
+  /** The next item: kept small, as it runs once per item (the decoder's items come without a chunk). */
   private step(): Promise<IteratorResult<T, undefined>> {
     if (this.done) return Promise.resolve(DONE);
     let item: T | undefined;
     try {
-      const signal = this.signal;
-      if (signal?.aborted) throw abortError(signal);
-      item = this.decoder.read();
+      item = this.take();
     } catch (err) {
       this.finish();
       return Promise.reject(err);
