@@ -66,15 +66,23 @@ const SMALL_CHUNK_BYTES = 1024;
  * thousands, each an object that would live through collections.
  */
 const MAX_QUEUED_CHUNKS = 64;
+/**
+ * The queue's size in bytes, in the Readable's `highWaterMark`s. Pausing
+ * and resuming a Readable costs a tick and two events; a queue of one
+ * `highWaterMark` paused a log stream of 16 KiB frames (one per chunk)
+ * every other frame, which cost a quarter of demultiplexing it.
+ */
+const QUEUED_HIGH_WATER_MARKS = 4;
 
 /**
  * Pulls chunks from a source on demand. A Readable flows, from the first
- * pull on, into a short queue that pauses it once it holds the Readable's
- * own `highWaterMark` in at least two chunks, or {@link MAX_QUEUED_CHUNKS}
- * chunks (backpressure, as its own buffer would), and resumes it once the
- * queue is empty: a source of chunks bigger than its `highWaterMark` (64 KiB
- * chunks of a 16 KiB stream) is paused and resumed every other chunk rather
- * than at every one. Chunks are handed out as they came, not copied —
+ * pull on, into a short queue that pauses it once it holds
+ * {@link QUEUED_HIGH_WATER_MARKS} times the Readable's own `highWaterMark`
+ * in at least two chunks, or {@link MAX_QUEUED_CHUNKS} chunks
+ * (backpressure, as its own buffer would, with room enough that it is not
+ * paused every few chunks), and resumes it once the queue is empty: a
+ * source of chunks bigger than that (a 16 KiB stream's chunks of 128 KiB)
+ * is paused and resumed every other chunk rather than at every one. Chunks are handed out as they came, not copied —
  * `read()` on a paused stream would join everything it buffered into one
  * new Buffer, big frames included — save that runs of small ones are
  * joined. What is queued, or what the Readable can hand over at once, is
@@ -102,7 +110,7 @@ export class ChunkPuller {
   private head = 0;
   private tail = 0;
   private queued = 0;
-  /** The Readable's `highWaterMark`, read once. */
+  /** The bytes the queue holds before it pauses the Readable: a multiple of its `highWaterMark`, read once. */
   private limit = 0;
   /** The data listener paused the Readable (its queue was full); taking the last queued chunk resumes it. */
   private paused = false;
@@ -267,7 +275,7 @@ export class ChunkPuller {
     return joined;
   }
 
-  /** The queue holds the Readable's highWaterMark (in two chunks at least), or its most chunks: the source is paused. */
+  /** The queue holds its bytes (in two chunks at least), or its most chunks: the source is paused. */
   private full(): boolean {
     const count = this.tail - this.head;
     return (this.queued >= this.limit && count >= 2) || count >= MAX_QUEUED_CHUNKS;
@@ -277,7 +285,7 @@ export class ChunkPuller {
   private flow(readable: Readable): void {
     if (readable.destroyed) return;
     if (this.onData === undefined) {
-      this.limit = readable.readableHighWaterMark;
+      this.limit = QUEUED_HIGH_WATER_MARKS * readable.readableHighWaterMark;
       this.onData = (data) => {
         const buf = data instanceof Buffer ? data : asBuffer(data);
         if (buf.length === 0) return;
