@@ -63,6 +63,8 @@ export const demuxBenchmark: Benchmark = {
         + '20-byte and 32 KiB frames alternating (mixed), 20-byte (small) or 1-byte (tiny), stdout and stderr alternating.',
       'The minimal async iterator runs berth\'s frame decoder in a `data` handler and hands each piece out as a frame object, '
         + 'one per `next()`, read by the same loop as `demux()`: what the iterator protocol costs whoever implements it.',
+      'berth\'s rows and the minimal async iterator load `berth/streams` (the stream parsers alone, not the HTTP client or the '
+        + 'workers): the memory is the demultiplexer\'s; what the whole package adds is measured by the load benchmark.',
       `Stream lengths: ${WORKLOADS.map((w) => `${caseName(w)} ${size(w.bytes * scale)}${w.dockerodeBytes ? ` (dockerode ${size(w.dockerodeBytes * scale)})` : ''}`).join('; ')}.`,
     ];
     return { rounds: ctx.rounds ?? (ctx.quick ? 2 : 3), cases, notes, close: async () => undefined };

@@ -8,7 +8,7 @@ import type { Readable, Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { measure, numberParam, stringParam, unknownContender, type Params, type TrialOutcome } from './child.js';
 import { CountingSink, fixedCutter, patternSource, type Cutter } from './streams.js';
-import type { Frame } from '../../src/index.js';
+import type { Frame } from '../../src/engine/streams/index.js';
 
 export const DEMUX_CONTENDERS = ['berth-demux', 'berth-streams', 'iterator-floor', 'ref', 'passthrough', 'dockerode'] as const;
 
@@ -102,7 +102,7 @@ function referenceDemux(src: Readable, out: Writable, err: Writable): Promise<vo
  * per piece) and the loop's.
  */
 async function iteratorFloor(src: Readable): Promise<AsyncIterableIterator<Frame, undefined>> {
-  const { FrameDecoder } = await import('../../src/index.js');
+  const { FrameDecoder } = await import('../../src/engine/streams/index.js');
   const decoder = new FrameDecoder();
   const waiting: Array<Frame | undefined> = [];
   let head = 0;
@@ -170,7 +170,7 @@ async function run(contender: string, src: Readable, out: CountingSink, err: Cou
       await referenceDemux(src, out, err);
       return;
     case 'berth-demux': {
-      const { demux } = await import('../../src/index.js');
+      const { demux } = await import('../../src/engine/streams/index.js');
       for await (const f of demux(src)) {
         const sink = f.stream === 'stderr' ? err : out;
         if (!sink.write(f.data)) await once(sink, 'drain');
@@ -184,7 +184,7 @@ async function run(contender: string, src: Readable, out: CountingSink, err: Cou
       }
       return;
     case 'berth-streams': {
-      const { demuxToStreams } = await import('../../src/index.js');
+      const { demuxToStreams } = await import('../../src/engine/streams/index.js');
       const { stdout, stderr, done } = demuxToStreams(src);
       stdout.pipe(out);
       stderr.pipe(err);
@@ -209,7 +209,7 @@ export async function trial(contender: string, params: Params): Promise<TrialOut
   const chunking = stringParam(params, 'chunking');
   const cutter = chunking === 'frame' ? frameCutter : fixedCutter(chunking === '1m' ? 1 << 20 : 64 * 1024);
   // load the contender's code before the clock starts
-  if (contender.startsWith('berth') || contender === 'iterator-floor') await import('../../src/index.js');
+  if (contender.startsWith('berth') || contender === 'iterator-floor') await import('../../src/engine/streams/index.js');
   if (contender === 'dockerode') (await import('./peers.js')).loadDockerode();
   const out = new CountingSink();
   const err = new CountingSink();

@@ -42,6 +42,7 @@ export const jsonBenchmark: Benchmark = {
       `A pull/build-like progress stream, ${perLine.toFixed(0)} bytes a line on average, in 64 KiB chunks; one line in eight is `
         + `\`{"stream":${JSON.stringify(MULTIBYTE_TEXT)}}\` (2-, 3- and 4-byte UTF-8), and every other chunk boundary is moved inside `
         + `a multi-byte character: ${splitChars} split characters per 5,000 lines (${multibyteLines} multi-byte lines).`,
+      'berth\'s rows load `berth/streams` (the stream parsers alone); the whole package is measured by the load benchmark.',
     ];
     return { rounds: ctx.rounds ?? (ctx.quick ? 2 : 3), cases, notes, close: async () => undefined };
   },

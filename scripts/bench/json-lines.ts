@@ -82,12 +82,12 @@ class Tally {
 async function run(contender: string, src: Readable, tally: Tally): Promise<void> {
   switch (contender) {
     case 'berth-json-lines': {
-      const { jsonLines } = await import('../../src/index.js');
+      const { jsonLines } = await import('../../src/engine/streams/index.js');
       for await (const obj of jsonLines(src)) tally.see(obj);
       return;
     }
     case 'berth-progress': {
-      const { progress } = await import('../../src/index.js');
+      const { progress } = await import('../../src/engine/streams/index.js');
       for await (const message of progress(src)) tally.see(message);
       return;
     }
@@ -120,7 +120,7 @@ export async function trial(contender: string, params: Params): Promise<TrialOut
   const repeats = Math.max(1, Math.round(lines / PATTERN_LINES));
   // the pattern's chunk ends, found by position (each repeat starts at offset 0)
   const cut: Cutter = (_pattern, offset) => ends.find((e) => e > offset) ?? pattern.length;
-  if (contender.startsWith('berth')) await import('../../src/index.js');
+  if (contender.startsWith('berth')) await import('../../src/engine/streams/index.js');
   if (contender === 'split2') await import('split2');
   if (contender === 'dockerode') (await import('./peers.js')).loadDockerode();
   const tally = new Tally();

@@ -6,6 +6,7 @@ import { verdict } from './targets.js';
 
 const LABELS: Record<string, string> = {
   berth: "berth `import('berth')` (dist/)",
+  'berth-streams': "berth `import('berth/streams')` (dist/)",
   dockerode: "dockerode `require('dockerode')`",
   undici: "undici `import('undici')`",
   'node-http': "`import('node:http')`",

@@ -1,15 +1,16 @@
 /**
  * Module load, trial side: the time and resident memory one import takes
  * in a fresh process: berth's built package (`import('berth')`, resolved
- * through its own package.json), dockerode as its users load it
+ * through its own package.json) and its stream parsers alone
+ * (`import('berth/streams')`), dockerode as its users load it
  * (`require`), undici, and node:http for scale.
  */
 import { createRequire } from 'node:module';
 import { unknownContender, type Params, type TrialOutcome } from './child.js';
 
-export const LOAD_CONTENDERS = ['berth', 'dockerode', 'undici', 'node-http'] as const;
+export const LOAD_CONTENDERS = ['berth', 'berth-streams', 'dockerode', 'undici', 'node-http'] as const;
 
-const SPECIFIERS: Record<string, string> = { berth: 'berth', undici: 'undici', 'node-http': 'node:http' };
+const SPECIFIERS: Record<string, string> = { berth: 'berth', 'berth-streams': 'berth/streams', undici: 'undici', 'node-http': 'node:http' };
 
 export async function trial(contender: string, _params: Params): Promise<TrialOutcome> {
   const require = createRequire(import.meta.url);

@@ -74,25 +74,13 @@ export type * from './types/volumes.js';
 export type * from './types/swarm.js';
 export type * from './types/exec.js';
 export type * from './types/events.js';
-export {
-  demux, demuxToStreams, demuxBuffer, splitOutput, rawFrames, outputFrames, isMultiplexed, FrameDecoder,
-  DEFAULT_MAX_FRAME_BYTES, MULTIPLEXED_STREAM, RAW_STREAM,
-  type Frame, type StreamName, type DemuxOptions, type DemuxToStreamsOptions, type DemuxedStreams, type FrameDecoderOptions,
-} from './streams/demux.js';
-export {
-  jsonLines, progress, progressError, LineDecoder, JsonLineDecoder, DEFAULT_MAX_LINE_BYTES, DEFAULT_TRANSCRIPT_LINES,
-  type JsonLinesOptions, type ProgressOptions, type LineDecoderOptions,
-} from './streams/json-lines.js';
-export { messageStream, messageStreamError } from './streams/messages.js';
-export { LineAssembler, Transcript, statusLine } from './streams/transcript.js';
-export { DecodedStream, type ByteSource, type StreamOptions, type ChunkDecoder } from './streams/source.js';
+export * from './streams/index.js';
 export { HijackedStream, type ResponseHead } from './streams/hijack.js';
 export { LazyStream, type StreamOpener } from './streams/lazy.js';
 export {
   ProgressOperation, type ProgressOperationOptions, type ProgressSummary,
 } from './streams/operation.js';
 export { AttachedStdio, STDIN_FAILED, OUTPUT_LIMIT, bufferFrames, type StdinSource, type StdioOutputOptions } from './streams/stdio.js';
-export type * from './types/progress.js';
 export {
   packContext, dockerfileContext, BuildContextStream,
   type PackContextOptions, type DockerfileContextOptions, type BuildContextProgress,

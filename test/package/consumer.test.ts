@@ -33,10 +33,13 @@ t.test('a consumer project imports berth and berth/testing from the built packag
   writeFileSync(join(dir, 'use.ts'), [
     "import { Docker, type PingResult, DockerConnectionError } from 'berth';",
     "import { ReplayServer, type Fixture } from 'berth/testing';",
+    "import { demux, type Frame, type ProgressMessage } from 'berth/streams';",
     'const docker: Docker = Docker.fromEnv();',
     'const ping: Promise<PingResult> = docker.ping();',
     "const f: Fixture = { engine: 'x', apiVersion: '1.41', recordedAt: '', exchanges: [] };",
-    'export { docker, ping, f, ReplayServer, DockerConnectionError };',
+    "const frames: AsyncIterable<Frame> = demux([Buffer.from([1, 0, 0, 0, 0, 0, 0, 1, 0x61])]);",
+    "const status: ProgressMessage = { status: 'Pulling fs layer', id: 'abc' };",
+    'export { docker, ping, f, ReplayServer, DockerConnectionError, frames, status };',
   ].join('\n'));
   writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({
     compilerOptions: {
@@ -52,4 +55,45 @@ t.test('a consumer project imports berth and berth/testing from the built packag
   } catch (err) {
     t.fail(`tsc failed in the consumer project:\n${String((err as { stdout?: string }).stdout ?? err)}`);
   }
+});
+
+t.test('berth/streams: the stream parsers alone, without the HTTP client, sharing the error classes with berth', async (t) => {
+  if (!existsSync(join(ROOT, 'dist', 'engine', 'streams', 'index.js'))) {
+    t.fail('dist/ is missing: scripts/test.sh builds it (npm run build)');
+    return;
+  }
+  const dir = shortTempDir(t, 'bstr');
+  mkdirSync(join(dir, 'node_modules'));
+  symlinkSync(ROOT, join(dir, 'node_modules', 'berth'), 'dir');
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'consumer', type: 'module', private: true }));
+  writeFileSync(join(dir, 'run.mjs'), String.raw`
+import { register } from 'node:module';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+// every module loaded from here on is logged
+const log = fileURLToPath(new URL('./loaded.txt', import.meta.url));
+writeFileSync(log, '');
+register('data:text/javascript,' + encodeURIComponent('import { appendFileSync } from "node:fs"; export async function load(url, context, next) { appendFileSync(' + JSON.stringify(log) + ', url + "\\n"); return next(url, context); }'));
+const loadedNow = () => readFileSync(log, 'utf8').split('\n').filter(Boolean).map((u) => u.replace(/^.*\/dist\//, ''));
+const { demux, progress, DockerStreamError } = await import('berth/streams');
+const loaded = loadedNow();
+const frame = (s, text) => { const b = Buffer.alloc(8 + text.length); b[0] = s; b.writeUInt32BE(text.length, 4); b.write(text, 8); return b; };
+const got = [];
+for await (const f of demux([Buffer.concat([frame(1, 'out'), frame(2, 'err')])])) got.push(f.stream + ':' + f.data);
+let code;
+try {
+  for await (const m of progress(['{"status":"x"}\n{"errorDetail":{"code":3,"message":"boom"},"error":"boom"}\n'])) void m;
+} catch (err) {
+  code = err instanceof DockerStreamError ? err.errorCode : String(err);
+}
+const whole = await import('berth');
+console.log(JSON.stringify({ got, code, loaded, whole: loadedNow().length, same: whole.DockerStreamError === DockerStreamError && whole.demux === demux }));
+`);
+  const out = JSON.parse(execFileSync(process.execPath, ['run.mjs'], { cwd: dir, encoding: 'utf8' })) as { got: string[]; code: unknown; loaded: string[]; whole: number; same: boolean };
+  t.same(out.got, ['stdout:out', 'stderr:err'], 'demux over an array of chunks');
+  t.equal(out.code, 3, 'an in-band error is a DockerStreamError with the engine\'s code');
+  const outside = out.loaded.filter((m) => !m.startsWith('engine/streams/') && !/^engine\/(errors|version|json)\.js$/.test(m) && !m.startsWith('node:'));
+  t.same(outside, [], `berth/streams loaded only the stream modules, the errors and their helpers (${out.loaded.length} modules)`);
+  t.ok(out.whole > out.loaded.length * 5, `berth loads the rest (${out.whole} modules in all): the check sees modules load`);
+  t.equal(out.same, true, 'berth exports the same functions and error classes');
 });

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { Readable } from 'node:stream';
-import { DockerStreamError, LazyStream, demux } from '../../src/index.js';
+import { DockerArgumentError, DockerStreamError, LazyStream, demux, demuxToStreams, jsonLines } from '../../src/index.js';
 import { ChunkPuller } from '../../src/engine/streams/source.js';
 import { collect, frame, settle } from '../helpers/streams.js';
 
@@ -125,4 +125,50 @@ t.test('a LazyStream over demux(): items in order, an in-band error ends it for 
   for await (const f of lazy) if (f.data.toString() === '3') break;
   t.ok(endless.destroyed, 'break destroyed the source');
   t.same(await lazy.next(), { value: undefined, done: true }, 'done after break');
+});
+
+t.test('sources that are not Readables: arrays, generators, one chunk; anything else is a DockerArgumentError', async (t) => {
+  const bytes = Buffer.concat([frame(1, 'out'), frame(2, 'err')]);
+  const text = (items: Array<{ stream: string; data: Buffer }>): string[] => items.map((f) => `${f.stream}:${f.data.toString()}`);
+  t.same(text((await collect(demux([bytes.subarray(0, 5), bytes.subarray(5)]))).items), ['stdout:out', 'stderr:err'], 'an array of chunks');
+  t.same(text((await collect(demux(bytes))).items), ['stdout:out', 'stderr:err'], 'one Buffer');
+  t.same(text((await collect(demux(new Uint8Array(bytes)))).items), ['stdout:out', 'stderr:err'], 'one Uint8Array');
+  function* generated(): Generator<Buffer> {
+    for (const b of bytes) yield Buffer.from([b]);
+  }
+  t.same(text((await collect(demux(generated()))).items).join(','), 'stdout:o,stdout:u,stdout:t,stderr:e,stderr:r,stderr:r', 'a generator of 1-byte chunks: a piece per chunk');
+  const lines = await collect(jsonLines('{"a":1}\n{"b":2}\n'));
+  t.same(lines.items, [{ a: 1 }, { b: 2 }], 'one string, as UTF-8');
+
+  t.throws(() => demux(42 as never), DockerArgumentError, 'a number is not a source');
+  t.throws(() => demux({} as never), { name: 'DockerArgumentError', message: /Readable or an iterable of chunks, not an object \(Object\)/ });
+
+  let returned = false;
+  const bad: Iterable<unknown> = {
+    [Symbol.iterator]: () => {
+      let i = 0;
+      return {
+        next: () => (i++ === 0 ? { value: frame(1, 'ok'), done: false } : { value: 7, done: false }),
+        return: () => { returned = true; return { value: undefined, done: true }; },
+      };
+    },
+  };
+  const r = await collect(demux(bad as Iterable<Buffer>));
+  t.same(text(r.items), ['stdout:ok'], 'what came before the bad chunk');
+  t.type(r.error, DockerArgumentError);
+  t.match(String((r.error as Error).message), /Buffers, Uint8Arrays or strings, not number/);
+  t.ok(returned, 'the iterator was closed');
+});
+
+t.test('an object-mode Readable: a DockerArgumentError on the read, the source destroyed, no crash', async (t) => {
+  const source = Readable.from([frame(1, 'ok'), { not: 'bytes' }]);
+  const r = await collect(demux(source));
+  t.same(r.items.map((f) => f.data.toString()), ['ok']);
+  t.type(r.error, DockerArgumentError);
+  t.match(String((r.error as Error).message), /not an object \(Object\)/);
+  t.ok(source.destroyed);
+  const streams = demuxToStreams(Readable.from([{ not: 'bytes' }]));
+  streams.stdout.resume();
+  streams.stderr.resume();
+  await t.rejects(streams.done, DockerArgumentError, 'demuxToStreams() rejects the same way');
 });

@@ -1,5 +1,5 @@
 import { Readable, finished } from 'node:stream';
-import { DockerError, abortError, type RequestInfo } from '../errors.js';
+import { DockerArgumentError, DockerError, abortError, type RequestInfo } from '../errors.js';
 
 /**
  * The plumbing every stream decoder shares: pulling chunks one at a time
@@ -9,8 +9,12 @@ import { DockerError, abortError, type RequestInfo } from '../errors.js';
  * does not read it to the end.
  */
 
-/** Bytes a stream function reads: a Node Readable or any async iterable of byte chunks. */
-export type ByteSource = Readable | AsyncIterable<Uint8Array | string>;
+/**
+ * Bytes a stream function reads: a Node Readable, or any iterable (async or
+ * not) of byte chunks — Buffers, Uint8Arrays or strings (UTF-8) — or one
+ * chunk on its own. Anything else is a {@link DockerArgumentError}.
+ */
+export type ByteSource = Readable | AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string> | Uint8Array | string;
 
 /** Options every stream reader takes. */
 export interface StreamOptions {
@@ -40,11 +44,40 @@ export interface ChunkDecoder<T> {
   end(): void;
 }
 
-/** A chunk as a Buffer, without copying. */
-export function asBuffer(chunk: Uint8Array | string): Buffer {
+/** A chunk as a Buffer, without copying; a {@link DockerArgumentError} for anything but bytes or a string. */
+export function asBuffer(chunk: unknown): Buffer {
   if (Buffer.isBuffer(chunk)) return chunk;
   if (typeof chunk === 'string') return Buffer.from(chunk, 'utf8');
-  return Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+  if (chunk instanceof Uint8Array) return Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+  throw new DockerArgumentError(`a byte source must give Buffers, Uint8Arrays or strings, not ${describeChunk(chunk)}`);
+}
+
+function describeChunk(chunk: unknown): string {
+  if (chunk === null) return 'null';
+  if (typeof chunk !== 'object') return typeof chunk;
+  return chunk.constructor?.name ? `an object (${chunk.constructor.name})` : 'an object';
+}
+
+/** The chunks of a source that is not a Readable, as an async iterator. */
+function iteratorOf(source: Exclude<ByteSource, Readable>): AsyncIterator<unknown> {
+  if (typeof source === 'string' || source instanceof Uint8Array) return iteratorOf([source]);
+  const candidate: unknown = source;
+  if (typeof candidate === 'object' && candidate !== null) {
+    if (Symbol.asyncIterator in candidate && typeof candidate[Symbol.asyncIterator] === 'function') {
+      return (candidate as AsyncIterable<unknown>)[Symbol.asyncIterator]();
+    }
+    if (Symbol.iterator in candidate && typeof candidate[Symbol.iterator] === 'function') {
+      const it = (candidate as Iterable<unknown>)[Symbol.iterator]();
+      return {
+        next: () => Promise.resolve(it.next()),
+        return: () => {
+          it.return?.();
+          return Promise.resolve({ value: undefined, done: true });
+        },
+      };
+    }
+  }
+  throw new DockerArgumentError(`a byte source must be a Readable or an iterable of chunks, not ${describeChunk(candidate)}`);
 }
 
 /** The default mapping of a source failure to a typed error. */
@@ -94,7 +127,7 @@ const QUEUED_HIGH_WATER_MARKS = 4;
  */
 export class ChunkPuller {
   private readonly readable: Readable | undefined;
-  private readonly iterator: AsyncIterator<Uint8Array | string> | undefined;
+  private readonly iterator: AsyncIterator<unknown> | undefined;
   private readonly options: StreamOptions;
   private readonly onAbort: (() => void) | undefined;
   /** For plain iterables: rejects when the signal aborts (raced against every pull). */
@@ -115,7 +148,7 @@ export class ChunkPuller {
   /** The data listener paused the Readable (its queue was full); taking the last queued chunk resumes it. */
   private paused = false;
   /** For Readables: the data listener, attached by the first pull (which starts the flow). */
-  private onData: ((chunk: Uint8Array | string) => void) | undefined;
+  private onData: ((chunk: unknown) => void) | undefined;
   /** For Readables: the readable side ended cleanly, or failed. */
   private ended = false;
   private failure: unknown;
@@ -146,7 +179,7 @@ export class ChunkPuller {
         };
       }
     } else {
-      this.iterator = source[Symbol.asyncIterator]();
+      this.iterator = iteratorOf(source);
       if (signal) {
         // a plain iterable cannot be interrupted: race every pull against the abort
         this.aborted = new Promise<never>((_resolve, reject) => {
@@ -286,8 +319,14 @@ export class ChunkPuller {
     if (readable.destroyed) return;
     if (this.onData === undefined) {
       this.limit = QUEUED_HIGH_WATER_MARKS * readable.readableHighWaterMark;
-      this.onData = (data) => {
-        const buf = data instanceof Buffer ? data : asBuffer(data);
+      this.onData = (data: unknown) => {
+        let buf: Buffer;
+        try {
+          buf = data instanceof Buffer ? data : asBuffer(data);
+        } catch (err) {
+          readable.destroy(err as DockerArgumentError); // an object-mode source: the pull reports it
+          return;
+        }
         if (buf.length === 0) return;
         this.queue[this.tail++] = buf;
         this.queued += buf.length;
@@ -318,14 +357,14 @@ export class ChunkPuller {
       }
     }
     const signal = this.options.signal;
-    const iterator = this.iterator as AsyncIterator<Uint8Array | string>;
+    const iterator = this.iterator as AsyncIterator<unknown>;
     for (;;) {
       if (signal?.aborted) {
         this.destroy();
         throw abortError(signal);
       }
       if (this.finished) return null;
-      let result: IteratorResult<Uint8Array | string>;
+      let result: IteratorResult<unknown>;
       try {
         result = this.aborted ? await Promise.race([iterator.next(), this.aborted]) : await iterator.next();
       } catch (err) {
@@ -336,7 +375,13 @@ export class ChunkPuller {
         this.release();
         return null;
       }
-      const chunk = asBuffer(result.value);
+      let chunk: Buffer;
+      try {
+        chunk = asBuffer(result.value);
+      } catch (err) {
+        this.destroy();
+        throw err;
+      }
       if (chunk.length > 0) return chunk;
     }
   }
