@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { execFile } from 'node:child_process';
 import { DockerArgumentError, DockerConfigError } from './errors.js';
 import { processEnvironment, readDockerConfig, type EndpointEnvironment } from './endpoint.js';

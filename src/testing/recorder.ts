@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { Agent as HttpAgent, createServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { unlink } from 'node:fs/promises';

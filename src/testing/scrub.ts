@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import type { IncomingMessage } from 'node:http';
 import { isObject } from '../engine/json.js';
 import { REDACTED, type FixtureResponse, type FixtureUpgrade } from './fixture.js';

@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 /**
  * Which builds may share an instance (Buildbot's `isCompatibleWithBuild`).
  * The options that shape an instance are rendered for the build it starts

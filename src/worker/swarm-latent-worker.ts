@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { randomBytes } from 'node:crypto';
 import { bufferFrames, isNotFound, type Docker, type StreamName, type Task } from '../engine/index.js';
 import type { InstanceCheck } from './crash-check.js';

@@ -1,7 +1,7 @@
 import t from 'tap';
 import { Readable } from 'node:stream';
 import { DockerArgumentError, DockerStreamError, LazyStream, demux, demuxToStreams, jsonLines } from '../../src/index.js';
-import { ChunkPuller } from '../../src/engine/streams/source.js';
+import { ChunkPuller, MAX_QUEUED_CHUNKS, QUEUED_BYTES, queueLimit } from '../../src/engine/streams/source.js';
 import { collect, frame, settle } from '../helpers/streams.js';
 
 /** How a stream reader pulls a Readable: order, copies, backpressure, and the queue between them. */
@@ -73,15 +73,14 @@ t.test('the queue reuses its slots, also when it never empties (its source resum
   t.equal(taken, chunks.length, 'every chunk arrived');
   t.equal(misplaced, 0, 'each one itself, in order');
   t.ok(waited < chunks.length / 10, `the consumer waited ${waited} times in ${taken} takes: the queue rarely emptied`);
-  // the queue pauses the source at four highWaterMarks: 11 chunks of 1500 bytes, and one read of it adds three
-  const holds = Math.ceil((4 * 4096) / 1500);
-  t.ok(longest <= 64 + holds + 3, `the queue's array held at most ${longest} slots (taken slots are reused, not left behind)`);
+  // the queue pauses the source at its bytes or its most chunks, and one read of the source adds three
+  const holds = Math.min(MAX_QUEUED_CHUNKS, Math.ceil(queueLimit(4096) / 1500));
+  t.ok(longest <= MAX_QUEUED_CHUNKS + holds + 3, `the queue's array held at most ${longest} slots (taken slots are reused, not left behind)`);
   t.ok(ahead <= holds + 6, `the source is paused, not drained ahead (at most ${ahead} chunks pushed and not taken)`);
 });
 
-t.test('a source of chunks bigger than the queue\'s bytes is paused with two chunks queued, and resumed once both are taken', async (t) => {
-  // the queue holds four highWaterMarks (64 KiB here)
-  const chunks = Array.from({ length: 100 }, () => Buffer.alloc(128 * 1024, 5));
+t.test('a source of chunks as big as the queue\'s bytes is paused with two chunks queued, and resumed once both are taken', async (t) => {
+  const chunks = Array.from({ length: 100 }, () => Buffer.alloc(queueLimit(16 * 1024), 5));
   const source = counted(chunks, 1, 16 * 1024);
   let pauses = 0;
   source.on('pause', () => pauses++);
@@ -97,14 +96,15 @@ t.test('a source of chunks bigger than the queue\'s bytes is paused with two chu
   t.ok(pauses <= chunks.length / 2 + 2, `paused ${pauses} times for ${chunks.length} chunks`);
 });
 
-t.test('backpressure: a consumer that stops taking leaves the source paused within four highWaterMarks', async (t) => {
-  const chunks = Array.from({ length: 500 }, () => Buffer.alloc(2000, 7));
+t.test('backpressure: a consumer that stops taking leaves the source paused within the queue\'s bytes', async (t) => {
+  const size = 20_000;
+  const chunks = Array.from({ length: 100 }, () => Buffer.alloc(size, 7));
   const source = counted(chunks, 1, 8192);
   const puller = new ChunkPuller(source);
   t.equal(puller.readNow(), chunks[0], 'the first chunk, without waiting');
   await settle(10);
-  // the queue pauses at four highWaterMarks (32 KiB: 17 chunks of 2000 bytes); the Readable reads ahead its own 8 KiB
-  t.ok(source.pushed <= 1 + 17 + 5, `the source pushed ${source.pushed} chunks while nobody took any`);
+  // the queue pauses at its bytes (queueLimit(8192): 7 chunks of 20,000 bytes); the Readable reads ahead one more
+  t.ok(source.pushed <= 1 + Math.ceil(queueLimit(8192) / size) + 1, `the source pushed ${source.pushed} chunks while nobody took any`);
   t.ok(source.isPaused(), 'and is paused');
   const rest = await drain(puller);
   t.equal(rest.length, chunks.length - 1, 'then everything arrives');
@@ -171,4 +171,11 @@ t.test('an object-mode Readable: a DockerArgumentError on the read, the source d
   streams.stdout.resume();
   streams.stderr.resume();
   await t.rejects(streams.done, DockerArgumentError, 'demuxToStreams() rejects the same way');
+});
+
+t.test('the queue\'s bytes: 256 KiB, within one to sixteen highWaterMarks of the source', async (t) => {
+  t.equal(queueLimit(16 * 1024), QUEUED_BYTES, 'a default Readable: 256 KiB');
+  t.equal(queueLimit(64 * 1024), QUEUED_BYTES, 'an undici body: 256 KiB');
+  t.equal(queueLimit(16), 256, 'a source that asks for little read-ahead gets sixteen highWaterMarks');
+  t.equal(queueLimit(4 << 20), 4 << 20, 'one that asks for more than 256 KiB gets its highWaterMark');
 });

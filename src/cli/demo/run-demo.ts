@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { DockerAbortError, abortError, type Docker } from '../../engine/index.js';
 import {
   DockerLatentWorker, PASSWORD_LENGTH, generatePassword, ownedByFilter, reapOrphans, systemClock,

@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { DockerProtocolError, DockerStreamError, type RequestInfo } from '../errors.js';
 import { isObject } from '../json.js';
 import { JsonLineDecoder, asProgressMessage, progressError, type LineDecoderOptions } from '../streams/json-lines.js';

@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import type { Readable } from 'node:stream';
 import { CredentialStore, RegistryAuth, encodeAuthHeader, type AuthConfig } from '../auth.js';
 import { DockerArgumentError } from '../errors.js';

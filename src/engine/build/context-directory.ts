@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { resolve } from 'node:path';
 import { DockerArgumentError } from '../errors.js';
 import { contextFileError, errnoCode, type ContextFileSystem, type ContextStats } from './context-fs.js';

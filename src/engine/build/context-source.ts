@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { setImmediate as nextMacrotask } from 'node:timers/promises';
 import { abortError } from '../errors.js';
 import type { TarHeader, TarOutput } from './tar-output.js';

@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { Readable } from 'node:stream';
 import { createGzip, type Gzip } from 'node:zlib';
 import { DockerArgumentError, DockerError, abortError } from '../errors.js';

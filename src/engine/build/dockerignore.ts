@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { DockerArgumentError } from '../errors.js';
 import { CompiledPattern, PatternSyntaxError } from './ignore-pattern.js';
 

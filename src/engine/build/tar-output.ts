@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import type { Header, Pack, pack } from 'tar-stream';
 
 /**

@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { Socket } from 'node:net';
 import { Duplex, finished } from 'node:stream';

@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { Readable } from 'node:stream';
 import { DockerError, DockerProtocolError, DockerStreamError, abortError, type RequestInfo } from '../errors.js';
 import { apiVersionAtLeast, parseApiVersion } from '../version.js';

@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import type { Duplex, Readable, Writable } from 'node:stream';
 import { DockerArgumentError, DockerError, DockerProtocolError, abortError, type RequestInfo } from '../errors.js';
 import { isMultiplexed, outputFrames, type DemuxOptions, type Frame } from './demux.js';

@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { DockerProtocolError, DockerStreamError, type DockerError, type RequestInfo } from '../errors.js';
 import { describeJson, isObject, type JsonObject } from '../json.js';
 import type { ProgressMessage } from '../types/progress.js';

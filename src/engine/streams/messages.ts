@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { DockerStreamError, type DockerError, type RequestInfo } from '../errors.js';
 import { isObject, type JsonObject } from '../json.js';
 import { JsonLineDecoder, podmanStreamError, type JsonLinesOptions } from './json-lines.js';

@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { Readable, finished } from 'node:stream';
 import { DockerArgumentError, DockerError, abortError, type RequestInfo } from '../errors.js';
 
@@ -98,24 +99,32 @@ const SMALL_CHUNK_BYTES = 1024;
  * chunks (a frame per chunk) pauses after this many rather than after
  * thousands, each an object that would live through collections.
  */
-const MAX_QUEUED_CHUNKS = 64;
+export const MAX_QUEUED_CHUNKS = 64;
 /**
- * The queue's size in bytes, in the Readable's `highWaterMark`s. Pausing
- * and resuming a Readable costs a tick and two events; a queue of one
- * `highWaterMark` paused a log stream of 16 KiB frames (one per chunk)
- * every other frame, which cost a quarter of demultiplexing it.
+ * The bytes the queue holds before it pauses a Readable: 256 KiB, but no
+ * more than {@link QUEUED_HIGH_WATER_MARKS} of the Readable's
+ * `highWaterMark`s (a source that asks for little read-ahead gets little)
+ * and no less than one. Pausing and resuming a Readable costs a tick and
+ * two events: a queue of one `highWaterMark` paused a log stream of 16 KiB
+ * frames (one per chunk) every other frame, which cost a quarter of
+ * demultiplexing it; from 256 KiB on it costs next to nothing.
  */
-const QUEUED_HIGH_WATER_MARKS = 4;
+export const QUEUED_BYTES = 256 * 1024;
+export const QUEUED_HIGH_WATER_MARKS = 16;
+
+/** The bytes a queue holds before it pauses a Readable of this `highWaterMark`. */
+export function queueLimit(highWaterMark: number): number {
+  return Math.max(highWaterMark, Math.min(QUEUED_BYTES, QUEUED_HIGH_WATER_MARKS * highWaterMark));
+}
 
 /**
  * Pulls chunks from a source on demand. A Readable flows, from the first
  * pull on, into a short queue that pauses it once it holds
- * {@link QUEUED_HIGH_WATER_MARKS} times the Readable's own `highWaterMark`
- * in at least two chunks, or {@link MAX_QUEUED_CHUNKS} chunks
- * (backpressure, as its own buffer would, with room enough that it is not
- * paused every few chunks), and resumes it once the queue is empty: a
- * source of chunks bigger than that (a 16 KiB stream's chunks of 128 KiB)
- * is paused and resumed every other chunk rather than at every one. Chunks are handed out as they came, not copied —
+ * {@link queueLimit} bytes (256 KiB for the usual streams) in at
+ * least two chunks, or {@link MAX_QUEUED_CHUNKS} chunks (backpressure, as
+ * its own buffer would, with room enough that it is not paused every few
+ * chunks), and resumes it once the queue is empty: a source of bigger
+ * chunks is paused and resumed every other chunk rather than at every one. Chunks are handed out as they came, not copied —
  * `read()` on a paused stream would join everything it buffered into one
  * new Buffer, big frames included — save that runs of small ones are
  * joined. What is queued, or what the Readable can hand over at once, is
@@ -143,7 +152,7 @@ export class ChunkPuller {
   private head = 0;
   private tail = 0;
   private queued = 0;
-  /** The bytes the queue holds before it pauses the Readable: a multiple of its `highWaterMark`, read once. */
+  /** The bytes the queue holds before it pauses the Readable (its `highWaterMark` is read once). */
   private limit = 0;
   /** The data listener paused the Readable (its queue was full); taking the last queued chunk resumes it. */
   private paused = false;
@@ -318,7 +327,7 @@ export class ChunkPuller {
   private flow(readable: Readable): void {
     if (readable.destroyed) return;
     if (this.onData === undefined) {
-      this.limit = QUEUED_HIGH_WATER_MARKS * readable.readableHighWaterMark;
+      this.limit = queueLimit(readable.readableHighWaterMark);
       this.onData = (data: unknown) => {
         let buf: Buffer;
         try {

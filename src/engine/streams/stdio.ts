@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { Readable, finished } from 'node:stream';
 import { DockerArgumentError, DockerError, DockerProtocolError } from '../errors.js';
 import { demuxToStreams, type DemuxedStreams, type Frame } from './demux.js';

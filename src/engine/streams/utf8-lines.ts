@@ -1,4 +1,4 @@
-import { isAscii } from 'node:buffer';
+import { Buffer, isAscii } from 'node:buffer';
 
 /**
  * Decoding whole lines of UTF-8 that is mostly ASCII. The engine's UTF-8

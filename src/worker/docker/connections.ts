@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { Docker, type TlsOptions } from '../../engine/index.js';
 

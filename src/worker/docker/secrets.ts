@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { RegistryAuth, authHeaderOf, type AuthConfig, type AuthOption } from '../../engine/index.js';
 
 /**

@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { StringDecoder } from 'node:string_decoder';
 import type { EngineContext } from '../../context.js';
 import { DockerArgumentError } from '../../errors.js';

@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import type { Readable } from 'node:stream';
 import type { EngineContext } from '../../context.js';
 import { DockerArgumentError, DockerProtocolError } from '../../errors.js';
