@@ -1,4 +1,4 @@
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -8,15 +8,25 @@ import { shortTempDir } from '../helpers/tmp.js';
 /** The repository root (tests run from build/test/package). */
 const ROOT = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..', '..');
 
-t.test('a consumer project imports berth and berth/testing from the built package', async (t) => {
-  if (!existsSync(join(ROOT, 'dist', 'index.js'))) {
-    t.fail('dist/ is missing: scripts/test.sh builds it (npm run build)');
-    return;
+/**
+ * A consumer project in a short temporary directory, berth linked into its
+ * node_modules; undefined (the test failed) when the build it needs is missing.
+ */
+function consumerProject(t: Test, prefix: string, built: string): string | undefined {
+  if (!existsSync(join(ROOT, 'dist', built))) {
+    t.fail(`dist/${built} is missing: scripts/test.sh builds it (npm run build)`);
+    return undefined;
   }
-  const dir = shortTempDir(t, 'bpkg');
+  const dir = shortTempDir(t, prefix);
   mkdirSync(join(dir, 'node_modules'));
   symlinkSync(ROOT, join(dir, 'node_modules', 'berth'), 'dir');
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'consumer', type: 'module', private: true }));
+  return dir;
+}
+
+t.test('a consumer project imports berth and berth/testing from the built package', async (t) => {
+  const dir = consumerProject(t, 'bpkg', 'index.js');
+  if (dir === undefined) return;
   writeFileSync(join(dir, 'run.mjs'), [
     "import { Docker, NotFoundError, MAX_API_VERSION } from 'berth';",
     "import { ReplayServer, RecordingProxy } from 'berth/testing';",
@@ -58,14 +68,8 @@ t.test('a consumer project imports berth and berth/testing from the built packag
 });
 
 t.test('berth/streams: the stream parsers alone, without the HTTP client, sharing the error classes with berth', async (t) => {
-  if (!existsSync(join(ROOT, 'dist', 'engine', 'streams', 'index.js'))) {
-    t.fail('dist/ is missing: scripts/test.sh builds it (npm run build)');
-    return;
-  }
-  const dir = shortTempDir(t, 'bstr');
-  mkdirSync(join(dir, 'node_modules'));
-  symlinkSync(ROOT, join(dir, 'node_modules', 'berth'), 'dir');
-  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'consumer', type: 'module', private: true }));
+  const dir = consumerProject(t, 'bstr', 'engine/streams/index.js');
+  if (dir === undefined) return;
   writeFileSync(join(dir, 'run.mjs'), String.raw`
 import { register } from 'node:module';
 import { readFileSync, writeFileSync } from 'node:fs';
