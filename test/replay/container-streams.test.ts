@@ -1,7 +1,7 @@
 import t from 'tap';
 import { Readable } from 'node:stream';
 import {
-  DockerAbortError, DockerError, DockerStreamError, MULTIPLEXED_STREAM, OUTPUT_LIMIT, RAW_STREAM, STDIN_FAILED, type Frame,
+  DockerAbortError, DockerArgumentError, DockerError, DockerStreamError, MULTIPLEXED_STREAM, OUTPUT_LIMIT, RAW_STREAM, STDIN_FAILED, type Frame,
 } from '../../src/index.js';
 import type { Exchange, Fixture } from '../../src/testing/index.js';
 import { replay } from '../helpers/replay.js';
@@ -149,6 +149,16 @@ t.test('a stdin source that fails while read fails the exec with its own error',
   t.type(err, DockerError);
   t.equal((err as DockerError).code, STDIN_FAILED);
   t.equal((err as DockerError).cause, cause, 'the source\'s error is the cause');
+}, { ...pinned('1.41'), allowUnconsumed: true }));
+
+t.test('a stdin source that gives something other than bytes fails the exec with a DockerArgumentError', (t) => replay(t, [stdinFails(['part 1\n'])], async ({ docker }) => {
+  async function* stdin(): AsyncGenerator<unknown> {
+    yield 'part 1\n';
+    yield { not: 'bytes' };
+  }
+  const err = await docker.containers.exec('c1', ['cat'], { stdin: stdin() as AsyncIterable<string> }).catch((e: unknown) => e);
+  t.type(err, DockerArgumentError);
+  t.match((err as Error).message, /Buffers, Uint8Arrays or strings, not an object \(Object\)/);
 }, { ...pinned('1.41'), allowUnconsumed: true }));
 
 t.test('a stdin source that failed before the exec started fails it too, without crashing the process', (t) => replay(t, [stdinFails([])], async ({ docker }) => {

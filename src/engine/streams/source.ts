@@ -120,11 +120,12 @@ export function queueLimit(highWaterMark: number): number {
 /**
  * Pulls chunks from a source on demand. A Readable flows, from the first
  * pull on, into a short queue that pauses it once it holds
- * {@link queueLimit} bytes (256 KiB for the usual streams) in at
- * least two chunks, or {@link MAX_QUEUED_CHUNKS} chunks (backpressure, as
- * its own buffer would, with room enough that it is not paused every few
- * chunks), and resumes it once the queue is empty: a source of bigger
- * chunks is paused and resumed every other chunk rather than at every one. Chunks are handed out as they came, not copied —
+ * {@link queueLimit} bytes (256 KiB for the usual streams) in at least two
+ * chunks, or {@link MAX_QUEUED_CHUNKS} chunks (backpressure, as its own
+ * buffer would, with room enough that it is not paused every few chunks),
+ * and resumes it once the queue is empty: a source of bigger chunks is
+ * paused and resumed every other chunk rather than at every one. Chunks
+ * are handed out as they came, not copied —
  * `read()` on a paused stream would join everything it buffered into one
  * new Buffer, big frames included — save that runs of small ones are
  * joined. What is queued, or what the Readable can hand over at once, is

@@ -3,7 +3,7 @@ import { Readable, finished } from 'node:stream';
 import { DockerArgumentError, DockerError, DockerProtocolError } from '../errors.js';
 import { demuxToStreams, type DemuxedStreams, type Frame } from './demux.js';
 import type { HijackedStream } from './hijack.js';
-import type { DecodedStream } from './source.js';
+import { asBuffer, type DecodedStream } from './source.js';
 
 /**
  * The stdio of an attached container or a started exec: the hijacked
@@ -97,14 +97,13 @@ export class AttachedStdio {
       await (end ? this.end(source) : this.write(source));
       return;
     }
-    const iterator = (source as AsyncIterable<Uint8Array | string>)[Symbol.asyncIterator]();
+    const iterator = (source as AsyncIterable<unknown>)[Symbol.asyncIterator]();
     for (;;) {
-      let r: IteratorResult<Uint8Array | string>;
+      let chunk: Buffer | undefined;
       try {
-        r = await iterator.next();
-        if (r.done !== true && typeof r.value !== 'string' && !(r.value instanceof Uint8Array)) {
-          throw new DockerArgumentError('a stdin stream must give bytes or strings, not objects');
-        }
+        const r = await iterator.next();
+        // bytes or a string, else a DockerArgumentError, as for every byte source
+        if (r.done !== true) chunk = asBuffer(r.value);
       } catch (err) {
         const failure = err instanceof DockerError
           ? err
@@ -114,10 +113,10 @@ export class AttachedStdio {
         this.connection.destroy(failure);
         throw failure;
       }
-      if (r.done === true) break;
-      if (r.value.length === 0) continue;
+      if (chunk === undefined) break;
+      if (chunk.length === 0) continue;
       try {
-        await this.write(r.value);
+        await this.write(chunk);
       } catch (err) {
         await iterator.return?.().catch(() => undefined);
         throw err;
