@@ -67,7 +67,7 @@ export const demuxBenchmark: Benchmark = {
         + 'workers): the memory is the demultiplexer\'s; what the whole package adds is measured by the load benchmark.',
       `Stream lengths: ${WORKLOADS.map((w) => `${caseName(w)} ${size(w.bytes * scale)}${w.dockerodeBytes ? ` (dockerode ${size(w.dockerodeBytes * scale)})` : ''}`).join('; ')}.`,
     ];
-    return { rounds: ctx.rounds ?? (ctx.quick ? 2 : 3), cases, notes, close: async () => undefined };
+    return { rounds: ctx.rounds ?? (ctx.quick ? 2 : 5), cases, notes, close: async () => undefined };
   },
   tables: demuxTables,
 };

@@ -6,7 +6,17 @@
  * first makes one request of its own (negotiation or `/_ping`), so that
  * loading its library and connecting are not timed; the timed part is the
  * logs call from the request to the end of the body.
+ *
+ * With `allLoaded`, the process first loads every contender's library
+ * (berth, undici, dockerode) whichever contender it runs, so that all of
+ * them read the log with the same modules in the heap. V8 runs no
+ * incremental marking while the old generation is under its activation
+ * threshold (8 MB in Node 20): undici alone stays about there, undici with
+ * berth loaded does not, and then V8 marks after nearly every scavenge of a
+ * fast body. The fresh-process cases measure that threshold as much as the
+ * reading; these cases measure the reading.
  */
+import { constants, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
 import { finished } from 'node:stream/promises';
 import { measure, numberParam, stringParam, unknownContender, type Params, type TrialOutcome } from './child.js';
 import { CountingSink } from './streams.js';
@@ -119,13 +129,41 @@ async function open(contender: string, t: Target): Promise<Reader> {
   }
 }
 
+/** Counts V8's full (mark-compact) collections from now until the returned function is called. */
+function countMajorGcs(): () => number {
+  let n = 0;
+  const add = (entries: readonly PerformanceEntry[]): void => {
+    for (const e of entries) {
+      const detail: unknown = 'detail' in e ? e.detail : undefined;
+      if (typeof detail === 'object' && detail !== null && 'kind' in detail && detail.kind === constants.NODE_PERFORMANCE_GC_MAJOR) n++;
+    }
+  };
+  const observer = new PerformanceObserver((list) => add(list.getEntries()));
+  observer.observe({ entryTypes: ['gc'] });
+  return () => {
+    add(observer.takeRecords());
+    observer.disconnect();
+    return n;
+  };
+}
+
+/** Every contender's library, loaded and left unused. */
+async function loadAll(): Promise<void> {
+  await import('../../src/index.js');
+  await import('undici');
+  (await import('./peers.js')).loadDockerode();
+}
+
 export async function trial(contender: string, params: Params): Promise<TrialOutcome> {
+  if (params.allLoaded === true) await loadAll();
   const expected = { stdout: numberParam(params, 'stdout'), stderr: numberParam(params, 'stderr'), frames: numberParam(params, 'frames') };
   const wire = expected.stdout + expected.stderr + 8 * expected.frames;
   const reader = await open(contender, {
     socketPath: stringParam(params, 'socket'), id: stringParam(params, 'id'), apiVersion: stringParam(params, 'apiVersion'),
   });
+  const majorGcs = countMajorGcs();
   const m = await measure(() => reader.read());
+  const majorGCs = majorGcs();
   await reader.close();
   const got = m.value;
   const exact = got.wire !== undefined
@@ -134,7 +172,7 @@ export async function trial(contender: string, params: Params): Promise<TrialOut
   const checks: Record<string, number | boolean> = { exact, wireFrames: expected.frames };
   for (const [k, v] of Object.entries(got)) if (typeof v === 'number' && Number.isFinite(v)) checks[k] = v;
   return {
-    metrics: { cpuS: m.cpuS, wallS: m.wallS, MBps: wire / 1e6 / m.wallS, cpuNsPerByte: (m.cpuS * 1e9) / wire },
+    metrics: { cpuS: m.cpuS, majorGCs, wallS: m.wallS, MBps: wire / 1e6 / m.wallS, cpuNsPerByte: (m.cpuS * 1e9) / wire },
     checks,
   };
 }

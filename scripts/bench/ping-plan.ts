@@ -96,7 +96,7 @@ export const pingBenchmark: Benchmark = {
     else notes.push(`dockerd cases skipped: ${ctx.engineMissing ?? 'no engine'}`);
     const running = stub;
     const session: Session = {
-      rounds: ctx.rounds ?? (ctx.quick ? 2 : 7),
+      rounds: ctx.rounds ?? (ctx.quick ? 2 : 9),
       cases: all,
       notes,
       async around(spec) {
