@@ -26,8 +26,13 @@ const LABELS: Record<string, string> = {
 };
 const BERTH = ['berth-frames', 'berth-streams'] as const;
 const CPU_BAR = 1.15;
-/** The suffix of the cases whose trial processes load every contender's library. */
+/** The suffix of the names of the cases whose trial processes load every contender's library. */
 const ALL_LOADED = ', all loaded';
+
+/** Whether the case's trial processes load every contender's library (its `allLoaded` parameter, which the trial reads). */
+function allLoaded(c: CaseSpec): boolean {
+  return c.params.allLoaded === true;
+}
 
 /** One workload: lines of `line` bytes (newline included), one in sixteen on stderr. */
 interface Workload {
@@ -218,13 +223,13 @@ function logsTables(records: readonly TrialRecord[], session: Session): Table[] 
     }
     const framed = trialsOf(records, c.name, 'berth-frames')[0]?.checks;
     const wire = trialsOf(records, c.name, 'undici')[0]?.checks.wire;
-    if (framed && !c.name.endsWith(ALL_LOADED)) {
+    if (framed && !allLoaded(c)) {
       notes.push(`${c.name}: berth's frame iterator handed out ${count(framed.frames)} items for ${count(framed.wireFrames)} frames (a frame across two chunks of the body is two items), payloads of ${count(framed.minFrame)} to ${count(framed.maxFrame)} bytes `
         + `(stdout ${count(framed.stdout)} B, stderr ${count(framed.stderr)} B); body read by undici: ${count(wire)} B.`);
     }
     for (const who of BERTH) {
       const r = Number(ratio(m(c.name, who, 'cpuS'), m(c.name, 'undici', 'cpuS')));
-      const heap = c.name.endsWith(ALL_LOADED) ? '' : ' (each process its own library)';
+      const heap = allLoaded(c) ? '' : ' (each process its own library)';
       targets.push(verdict(`${LABELS[who]}: client CPU ÷ undici, ${c.name}${heap}`, `≤ ${CPU_BAR.toFixed(2)}`, r, r <= CPU_BAR));
     }
   }
