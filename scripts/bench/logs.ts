@@ -16,9 +16,9 @@
  * fast body. The fresh-process cases measure that threshold as much as the
  * reading; these cases measure the reading.
  */
-import { constants, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
 import { finished } from 'node:stream/promises';
 import { measure, numberParam, stringParam, unknownContender, type Params, type TrialOutcome } from './child.js';
+import { countGcs } from './gc-count.js';
 import { CountingSink } from './streams.js';
 
 export const LOGS_CONTENDERS = ['berth-frames', 'berth-streams', 'undici', 'dockerode'] as const;
@@ -129,24 +129,6 @@ async function open(contender: string, t: Target): Promise<Reader> {
   }
 }
 
-/** Counts V8's full (mark-compact) collections from now until the returned function is called. */
-function countMajorGcs(): () => number {
-  let n = 0;
-  const add = (entries: readonly PerformanceEntry[]): void => {
-    for (const e of entries) {
-      const detail: unknown = 'detail' in e ? e.detail : undefined;
-      if (typeof detail === 'object' && detail !== null && 'kind' in detail && detail.kind === constants.NODE_PERFORMANCE_GC_MAJOR) n++;
-    }
-  };
-  const observer = new PerformanceObserver((list) => add(list.getEntries()));
-  observer.observe({ entryTypes: ['gc'] });
-  return () => {
-    add(observer.takeRecords());
-    observer.disconnect();
-    return n;
-  };
-}
-
 /** Every contender's library, loaded and left unused. */
 async function loadAll(): Promise<void> {
   await import('../../src/index.js');
@@ -161,9 +143,9 @@ export async function trial(contender: string, params: Params): Promise<TrialOut
   const reader = await open(contender, {
     socketPath: stringParam(params, 'socket'), id: stringParam(params, 'id'), apiVersion: stringParam(params, 'apiVersion'),
   });
-  const majorGcs = countMajorGcs();
+  const gcs = countGcs();
   const m = await measure(() => reader.read());
-  const majorGCs = majorGcs();
+  const majorGCs = gcs().major;
   await reader.close();
   const got = m.value;
   const exact = got.wire !== undefined
