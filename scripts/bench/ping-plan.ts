@@ -108,7 +108,7 @@ interface Phase {
   key: 'first' | 'settled';
   rate: string;
   cpu: string;
-  title(target: string): string;
+  title(target: string, requests: string): string;
 }
 
 const PHASES: readonly Phase[] = [
@@ -116,13 +116,13 @@ const PHASES: readonly Phase[] = [
     key: 'first',
     rate: 'reqPerS',
     cpu: 'cpuUsPerReq',
-    title: (target) => `Request overhead against ${target === 'stub' ? 'the stub (client cost isolated)' : 'dockerd'}: the first 2,000 requests after the warm-up`,
+    title: (target, requests) => `Request overhead against ${target === 'stub' ? 'the stub (client cost isolated)' : 'dockerd'}: the first ${requests} requests after the warm-up`,
   },
   {
     key: 'settled',
     rate: 'settledReqPerS',
     cpu: 'settledCpuUsPerReq',
-    title: (target) => `Request overhead against ${target === 'stub' ? 'the stub' : 'dockerd'}, settled: median of the later batches of 2,000`,
+    title: (target, requests) => `Request overhead against ${target === 'stub' ? 'the stub' : 'dockerd'}, settled: median of the later batches of ${requests}`,
   },
 ];
 
@@ -164,7 +164,7 @@ function pingTables(records: readonly TrialRecord[], session: Session): Table[] 
         notes.push('main-thread CPU: the part of the CPU above that ran on the main thread (the rest is V8 compiling and collecting on its own threads)');
       }
       tables.push({
-        title: phase.title(target),
+        title: phase.title(target, fmt(Number(session.cases.find((c) => c.name === seq)?.params.requests))),
         columns: [
           'contender', 'seq req/s', 'seq CPU µs/req', 'c16 req/s', 'c16 CPU µs/req',
           'seq CPU ÷ undici', 'c16 CPU ÷ undici', 'seq req/s ÷ dockerode', 'c16 req/s ÷ dockerode', 'spread of CPU/req (seq / c16)',
