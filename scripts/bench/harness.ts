@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { median } from './median.js';
 import { RESULT_PREFIX, type Params, type TrialOutcome, type TrialSpec } from './child.js';
 
 /**
@@ -194,9 +195,7 @@ export interface Summary {
 export function summarize(values: readonly number[]): Summary | undefined {
   const v = values.filter(Number.isFinite).sort((a, b) => a - b);
   if (v.length === 0) return undefined;
-  const mid = v.length >> 1;
-  const median = v.length % 2 === 1 ? v[mid] as number : ((v[mid - 1] as number) + (v[mid] as number)) / 2;
-  return { median, min: v[0] as number, max: v[v.length - 1] as number, n: v.length };
+  return { median: median(v), min: v[0] as number, max: v[v.length - 1] as number, n: v.length };
 }
 
 /** The successful trials of one case and contender. */

@@ -11,6 +11,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { countGcs } from './gc-count.js';
+import { median } from './median.js';
 import { measure, numberParam, stringParam, unknownContender, type Params, type TrialOutcome } from './child.js';
 
 interface Client {
@@ -89,12 +90,6 @@ function mainThreadCpuS(): number | undefined {
   } catch {
     return undefined;
   }
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid] as number : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
 export async function trial(contender: string, params: Params): Promise<TrialOutcome> {
